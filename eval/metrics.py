@@ -1,0 +1,232 @@
+"""The metric definitions: per question outcomes, then the set's metrics.
+
+Ranks count the retrieved passages in the order the pipeline returned them (after neighbour
+merging), and a document ranks where its first passage does. Ranking metrics are computed on
+exactly what the pipeline retrieved for its answer, so `--top-k` bounds them: MRR counts ranks
+up to 10, and a source the pipeline did not retrieve counts as not found.
+
+A question that could not be answered (rejected, or the pipeline or backend failed) has no
+answer and no citations: it counts as a false abstention when answerable and as not declined
+when unanswerable; its retrieval is scored on whatever was retrieved (nothing, if rejected).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from eval.questions import Question, normalise
+from rag.types import Answer, Citation
+
+MRR_DEPTH = 10
+EVIDENCE_DEPTH = 5
+
+#: The keys of `metrics`, in report order. Latencies are in ms; every other value is in [0, 1].
+METRICS = (
+    "hit_at_1",
+    "hit_at_5",
+    "mrr",
+    "evidence_recall_at_5",
+    "citation_precision",
+    "citation_recall",
+    "quote_verified",
+    "answer_match",
+    "abstention_accuracy",
+    "false_abstention",
+    "error_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+#: Metrics where a smaller number is better (a --fail-under bound makes no sense for them).
+LOWER_IS_BETTER = frozenset({"false_abstention", "error_rate", "latency_p50_ms", "latency_p95_ms"})
+
+SourceText = Callable[[str], str | None]
+
+
+def ranked_documents(answer: Answer) -> list[str]:
+    """Distinct doc ids in the order of their first retrieved passage."""
+    return list(dict.fromkeys(p.doc_id for p in answer.retrieved))
+
+
+def covers(found: Sequence[str], question: Question) -> bool:
+    """Whether `found` holds the expected sources: every one ("all") or at least one ("any")."""
+    hits = [source in found for source in question.expected_sources]
+    return bool(hits) and (all(hits) if question.sources_mode == "all" else any(hits))
+
+
+def hit_at(question: Question, answer: Answer, k: int) -> bool:
+    return covers(ranked_documents(answer)[:k], question)
+
+
+def reciprocal_rank(question: Question, answer: Answer, depth: int = MRR_DEPTH) -> float:
+    for rank, passage in enumerate(answer.retrieved[:depth], start=1):
+        if passage.doc_id in question.expected_sources:
+            return 1 / rank
+    return 0.0
+
+
+def evidence_recall(question: Question, answer: Answer, k: int = EVIDENCE_DEPTH) -> float | None:
+    """Share of the evidence strings found (whitespace-normalised) in the top k passages."""
+    if not question.evidence:
+        return None
+    chunks = [normalise(p.text) for p in answer.retrieved[:k]]
+    found = sum(any(normalise(e) in chunk for chunk in chunks) for e in question.evidence)
+    return found / len(question.evidence)
+
+
+def quote_verified(citation: Citation, source_text: SourceText) -> bool:
+    """The quote is exactly the file's text at [start:end] (no normalisation at all)."""
+    text = source_text(citation.doc_id)
+    return (
+        text is not None
+        and 0 <= citation.start < citation.end <= len(text)
+        and text[citation.start : citation.end] == citation.quote
+    )
+
+
+def citation_recall(question: Question, answer: Answer) -> bool:
+    return covers([c.doc_id for c in answer.citations], question)
+
+
+def answer_match(question: Question, answer: Answer) -> bool | None:
+    """Any of `answer_contains`, case-insensitive and whitespace-normalised; None if none given."""
+    if not question.answer_contains:
+        return None
+    text = normalise(answer.answer).casefold()
+    return any(normalise(option).casefold() in text for option in question.answer_contains)
+
+
+def outcomes(question: Question, answer: Answer | None, source_text: SourceText) -> dict:
+    """Per question checks. None means the check does not apply to this question."""
+    answer = answer or Answer(question=question.question, answer="", backend="", error="not run")
+    failed = answer.error is not None
+    verified = [quote_verified(c, source_text) for c in answer.citations]
+    result: dict = {
+        "error": failed,
+        "citations": len(answer.citations),
+        "citations_verified": sum(verified),
+        "quote_verified": sum(verified) / len(verified) if verified else None,
+    }
+    if not question.answerable:
+        return result | {"declined": answer.abstained and not failed}
+    expected = sum(c.doc_id in question.expected_sources for c in answer.citations)
+    return result | {
+        "hit_at_1": hit_at(question, answer, 1),
+        "hit_at_5": hit_at(question, answer, 5),
+        "reciprocal_rank": reciprocal_rank(question, answer),
+        "evidence_recall_at_5": evidence_recall(question, answer),
+        "citations_expected": expected,
+        "citation_precision": expected / len(answer.citations) if answer.citations else None,
+        "citation_recall": citation_recall(question, answer),
+        "answer_match": answer_match(question, answer),
+        "declined": answer.abstained or failed,
+    }
+
+
+def failed_checks(question: Question, outcome: dict) -> list[str]:
+    """The checks this question failed (hit_at_1 and rank are quality, not pass/fail)."""
+    if outcome["error"]:
+        return ["error"]
+    failed = []
+    if outcome["quote_verified"] is not None and outcome["quote_verified"] < 1:
+        failed.append("quote_verified")
+    if not question.answerable:
+        return failed + ([] if outcome["declined"] else ["abstention"])
+    if outcome["declined"]:
+        failed.append("false_abstention")
+    for name in ("hit_at_5", "citation_recall", "answer_match"):
+        if outcome[name] is False:
+            failed.append(name)
+    for name in ("evidence_recall_at_5", "citation_precision"):
+        if outcome[name] is not None and outcome[name] < 1:
+            failed.append(name)
+    return failed
+
+
+def aggregate(
+    questions: Sequence[Question], results: Sequence[dict], latencies_ms: Sequence[float]
+) -> dict[str, float | None]:
+    """The set's metrics from per question outcomes; None where nothing was measured."""
+    answerable = [r for q, r in zip(questions, results, strict=True) if q.answerable]
+    unanswerable = [r for q, r in zip(questions, results, strict=True) if not q.answerable]
+    return {
+        "hit_at_1": _mean(r["hit_at_1"] for r in answerable),
+        "hit_at_5": _mean(r["hit_at_5"] for r in answerable),
+        "mrr": _mean(r["reciprocal_rank"] for r in answerable),
+        "evidence_recall_at_5": _mean(
+            r["evidence_recall_at_5"] for r in answerable if r["evidence_recall_at_5"] is not None
+        ),
+        "citation_precision": _ratio(
+            sum(r["citations_expected"] for r in answerable),
+            sum(r["citations"] for r in answerable),
+        ),
+        "citation_recall": _mean(r["citation_recall"] for r in answerable),
+        "quote_verified": _ratio(
+            sum(r["citations_verified"] for r in results), sum(r["citations"] for r in results)
+        ),
+        "answer_match": _mean(
+            r["answer_match"] for r in answerable if r["answer_match"] is not None
+        ),
+        "abstention_accuracy": _mean(r["declined"] for r in unanswerable),
+        "false_abstention": _mean(r["declined"] for r in answerable),
+        "error_rate": _mean(r["error"] for r in results),
+        "latency_p50_ms": _round(percentile(latencies_ms, 50)),
+        "latency_p95_ms": _round(percentile(latencies_ms, 95)),
+    }
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default method)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _mean(values) -> float | None:
+    values = [float(v) for v in values]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def parse_bounds(items: Sequence[str]) -> dict[str, float]:
+    """`["hit_at_5=0.9", ...]` into {metric: bound}; ValueError naming the bad item."""
+    bounds = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in METRICS:
+            raise ValueError(
+                f"--fail-under {item!r}: expected METRIC=VALUE with METRIC one of "
+                f"{', '.join(m for m in METRICS if m not in LOWER_IS_BETTER)}"
+            )
+        if name in LOWER_IS_BETTER:
+            raise ValueError(
+                f"--fail-under {item!r}: for {name} lower is better; a floor means nothing"
+            )
+        try:
+            bounds[name] = float(value)
+        except ValueError:
+            raise ValueError(f"--fail-under {item!r}: {value!r} is not a number") from None
+    return bounds
+
+
+def missed_bounds(metrics: dict, bounds: dict[str, float]) -> list[str]:
+    """A sentence per bound that was missed (an unmeasured metric misses its bound)."""
+    missed = []
+    for name, bound in bounds.items():
+        value = metrics.get(name)
+        if value is None:
+            missed.append(f"{name} was not measured (bound {bound})")
+        elif value < bound:
+            missed.append(f"{name} = {value:.4g} is under {bound}")
+    return missed

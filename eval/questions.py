@@ -1,0 +1,149 @@
+"""Question sets: JSON Lines, one question an object, validated whole before anything runs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+
+class Question(BaseModel):
+    # strict: `"answerable": "yes"` is an error, not silently coerced to True
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    id: str
+    question: str
+    answerable: bool
+    expected_sources: list[str] = []
+    sources_mode: Literal["any", "all"] = "all"
+    evidence: list[str] = []
+    answer_contains: list[str] = []
+    kind: str = ""
+
+    @field_validator("id", "question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+class QuestionSetError(ValueError):
+    """Every problem in a question file, each with its line number and field."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"{path}: {len(problems)} problem(s):\n{listed}")
+
+
+def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
+    """Parse and check a question file; raise QuestionSetError listing every bad line."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise QuestionSetError(path, [Problem(0, "file", f"unreadable: {error}")]) from None
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    texts: dict[str, str | None] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        question, found = _parse(number, line)
+        problems += found
+        if question is None:
+            continue
+        if question.id in seen:
+            problems.append(Problem(number, "id", f"duplicate of line {seen[question.id]}"))
+        seen.setdefault(question.id, number)
+        problems += _check_sources(number, question, corpus_dir, texts)
+        questions.append(question)
+    if not questions and not problems:
+        problems.append(Problem(0, "file", "no questions in the file"))
+    if problems:
+        raise QuestionSetError(path, problems)
+    return questions
+
+
+def _parse(number: int, line: str) -> tuple[Question | None, list[Problem]]:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, [
+            Problem(number, "json", f"not valid JSON ({error.msg} at column {error.colno})")
+        ]
+    if not isinstance(data, dict):
+        return None, [Problem(number, "json", "must be a JSON object")]
+    try:
+        return Question.model_validate(data), []
+    except ValidationError as error:
+        return None, [
+            Problem(number, ".".join(str(part) for part in e["loc"]) or "json", _message(e))
+            for e in error.errors()
+        ]
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return f"unknown field; the fields are {', '.join(Question.model_fields)}"
+    return error["msg"]
+
+
+def _check_sources(
+    number: int, question: Question, corpus_dir: Path, texts: dict[str, str | None]
+) -> list[Problem]:
+    """Sources must be files in the corpus folder and evidence must be quoted from them."""
+    problems: list[Problem] = []
+    if question.answerable and not question.expected_sources:
+        return [Problem(number, "expected_sources", "an answerable question needs at least one")]
+    if not question.answerable:
+        for name in ("expected_sources", "evidence", "answer_contains"):
+            if getattr(question, name):
+                problems.append(Problem(number, name, "must be empty for an unanswerable question"))
+        return problems
+    for i, name in enumerate(question.expected_sources):
+        if name not in texts:
+            texts[name] = source_text(corpus_dir, name)
+        if texts[name] is None:
+            problems.append(
+                Problem(number, f"expected_sources.{i}", f"{name!r} is not a file in {corpus_dir}")
+            )
+    known = [texts[name] for name in question.expected_sources if texts.get(name)]
+    if len(known) == len(question.expected_sources):
+        for i, evidence in enumerate(question.evidence):
+            if not any(normalise(evidence) in normalise(text) for text in known):
+                problems.append(
+                    Problem(number, f"evidence.{i}", "not found in any of the expected sources")
+                )
+    return problems
+
+
+def source_text(corpus_dir: Path, doc_id: str) -> str | None:
+    """The file as the indexer reads it (bytes decoded as UTF-8, newlines untouched)."""
+    path = Path(corpus_dir) / doc_id
+    try:
+        if not path.resolve().is_relative_to(Path(corpus_dir).resolve()) or not path.is_file():
+            return None
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised: runs of whitespace become one space."""
+    return " ".join(text.split())

@@ -1,0 +1,107 @@
+"""Run a question set through a pipeline: one record per question, never a crash per question."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from tqdm import tqdm
+
+from eval.metrics import aggregate, failed_checks, outcomes, quote_verified
+from eval.questions import Question, source_text
+from rag.types import Answer, QuestionError
+
+
+class Answerer(Protocol):
+    """What the evaluator needs of a pipeline (ours and the baseline both are one)."""
+
+    def ask(self, question: str, *, top_k: int | None = None) -> Answer: ...
+
+
+def run(
+    questions: Sequence[Question],
+    pipeline: Answerer,
+    corpus_dir: Path,
+    top_k: int | None = None,
+    progress: bool = True,
+    warm_up: bool = True,
+) -> tuple[dict, list[dict]]:
+    """Ask every question; return (metrics, per question records).
+
+    With `warm_up`, one untimed question first loads what loads lazily (the BM25 index, ONNX and
+    llama.cpp sessions), so latencies are those of a running service, not of a cold start.
+    """
+    texts = cache(lambda doc_id: source_text(corpus_dir, doc_id))
+    if warm_up and questions:
+        _ask(pipeline, questions[0].question, top_k)
+    records, results, latencies = [], [], []
+    bar = tqdm(questions, desc="eval", unit="q", file=sys.stderr, disable=not progress)
+    for question in bar:
+        bar.set_postfix_str(question.id)
+        started = time.perf_counter()
+        answer, error = _ask(pipeline, question.question, top_k)
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        if answer is not None:
+            latencies.append(latency)
+            error = answer.error
+        outcome = outcomes(question, _with_error(answer, error, question), texts)
+        results.append(outcome)
+        records.append(_record(question, answer, error, outcome, latency, texts))
+    return aggregate(questions, results, latencies), records
+
+
+def _ask(pipeline: Answerer, question: str, top_k: int | None) -> tuple[Answer | None, str | None]:
+    try:
+        return pipeline.ask(question, top_k=top_k), None
+    except QuestionError as error:
+        return None, f"rejected: {error}"
+    except Exception as error:  # one broken question must not lose the whole run
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _with_error(answer: Answer | None, error: str | None, question: Question) -> Answer:
+    if answer is None:
+        return Answer(question=question.question, answer="", backend="", error=error)
+    return answer
+
+
+def _record(
+    question: Question,
+    answer: Answer | None,
+    error: str | None,
+    outcome: dict,
+    latency: float,
+    texts,
+) -> dict:
+    record = {
+        "id": question.id,
+        "question": question.question,
+        "kind": question.kind,
+        "answerable": question.answerable,
+        "expected_sources": question.expected_sources,
+        "sources_mode": question.sources_mode,
+        "answer": answer.answer if answer else "",
+        "abstained": bool(answer and answer.abstained),
+        "error": error,
+        "citations": [],
+        "retrieved": [],
+        "outcomes": outcome,
+        "failed": failed_checks(question, outcome),
+        "latency_ms": latency if answer else None,
+        "timings_ms": answer.timings_ms if answer else {},
+    }
+    if answer:
+        record["citations"] = [
+            c.model_dump(include={"n", "doc_id", "quote", "start", "end"})
+            | {"verified": quote_verified(c, texts)}
+            for c in answer.citations
+        ]
+        record["retrieved"] = [
+            {"rank": rank} | p.model_dump(include={"doc_id", "chunk_id", "start", "end", "score"})
+            for rank, p in enumerate(answer.retrieved, start=1)
+        ]
+    return record

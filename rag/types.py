@@ -1,0 +1,80 @@
+"""The one answer type every consumer renders: CLI --json, the chat UI, the evaluator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Passage(BaseModel):
+    """A retrieved chunk, numbered as the model saw it ([n])."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Citation(BaseModel):
+    """An exact quote: `source_text(doc_id)[start:end] == quote`, checked before it is shown."""
+
+    n: int
+    doc_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    chunk_id: str = ""
+    publisher: str | None = None
+    date: str | None = None
+
+
+class AnswerSentence(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list)  # Citation.n values
+    supported: bool = True
+
+
+class Answer(BaseModel):
+    question: str
+    standalone_question: str = ""
+    answer: str
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Passage] = Field(default_factory=list)
+    backend: str
+    error: str | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The public JSON shape of `rag ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [
+                c.model_dump(include={"n", "doc_id", "title", "quote", "start", "end", "score"})
+                for c in self.citations
+            ],
+            "retrieved": [
+                p.model_dump(include={"doc_id", "chunk_id", "start", "end", "score"})
+                for p in self.retrieved
+            ],
+            "backend": self.backend,
+            "timings_ms": self.timings_ms,
+            "error": self.error,
+            "standalone_question": self.standalone_question,
+            "sentences": [s.model_dump() for s in self.sentences],
+        }
+
+
+class QuestionError(ValueError):
+    """A question we refuse before any work: empty, or over the length limit."""

@@ -1,0 +1,121 @@
+"""The real pipelines over the dev set, and the `rag eval` command's exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.metrics import METRICS
+from eval.questions import load_questions
+from eval.runner import run
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+DEV_SET = ROOT / "eval" / "questions" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev_questions():
+    return load_questions(DEV_SET, SEEDS)
+
+
+def check_ranges(metrics: dict) -> None:
+    assert set(metrics) == set(METRICS)
+    for name, value in metrics.items():
+        assert value is not None, name
+        if not name.endswith("_ms"):
+            assert 0.0 <= value <= 1.0, name
+
+
+def test_our_pipeline_over_the_dev_set(corpus_store, embedder, dev_questions):
+    from rag.backends.base import create_backend
+    from rag.pipeline import AnswerConfig, AnswerPipeline
+    from rag.retrieval import HybridRetriever, RetrievalConfig
+
+    pipeline = AnswerPipeline(
+        HybridRetriever(corpus_store, embedder, RetrievalConfig()),
+        create_backend("extractive"),
+        AnswerConfig(),
+        embed=embedder.get_text_embedding_batch,
+    )
+    metrics, records = run(dev_questions, pipeline, SEEDS, progress=False)
+    check_ranges(metrics)
+    assert metrics["hit_at_5"] >= 0.8
+    assert metrics["quote_verified"] == 1.0  # our citations are checked against the file
+    assert metrics["error_rate"] == 0.0
+    assert len(records) == len(dev_questions)
+    assert all(r["retrieved"] for r in records)
+
+
+def test_the_baseline_over_the_dev_set(embedder, dev_questions):
+    from eval.baseline import TOP_K, BaselinePipeline
+    from rag.backends.base import create_backend
+
+    baseline = BaselinePipeline(SEEDS, embedder, create_backend("extractive"))
+    metrics, records = run(dev_questions, baseline, SEEDS, progress=False)
+    check_ranges(metrics)
+    assert all(len(r["retrieved"]) == TOP_K for r in records)
+    assert metrics["abstention_accuracy"] == 0.0  # the top chunk is always the answer
+    for record in records:
+        (citation,) = record["citations"]  # the top chunk, cited whole
+        assert citation["doc_id"] == record["retrieved"][0]["doc_id"]
+
+
+def invoke(*args: str):
+    from ui.cli import app
+
+    return CliRunner().invoke(app, ["eval", *args], catch_exceptions=False)
+
+
+def test_a_malformed_question_file_runs_nothing(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(DEV_SET.read_text().splitlines()[0] + "\n" + '{"id": "x", "question": "?"}\n')
+    out = tmp_path / "out"
+    result = invoke(str(bad), "--corpus", str(SEEDS), "--out", str(out))
+    assert result.exit_code == 2
+    assert "line 2: answerable: Field required" in result.output
+    assert not out.exists()
+
+
+def test_bad_options_exit_2(tmp_path):
+    result = invoke(str(DEV_SET), "--corpus", str(SEEDS), "--fail-under", "speed=1")
+    assert result.exit_code == 2 and "METRIC=VALUE" in result.output
+    result = invoke(str(DEV_SET), "--corpus", str(tmp_path / "none"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = invoke(str(DEV_SET), "--corpus", str(SEEDS), "--pipeline", "mine")
+    assert result.exit_code == 2 and "choose ours or baseline" in result.output
+
+
+def test_fail_under_and_compare(tmp_path):
+    subset = tmp_path / "subset.jsonl"
+    subset.write_text("\n".join(DEV_SET.read_text().splitlines()[:3]) + "\n")
+    first = tmp_path / "first"
+    common = [str(subset), "--corpus", str(SEEDS), "--fresh-index", "-b", "extractive", "-q"]
+    result = invoke(*common, "--out", str(first), "--fail-under", "hit_at_5=0.5")
+    assert result.exit_code == 0, result.output
+    assert "hit_at_5" in result.output  # the summary table
+    report = json.loads((first / "report.json").read_text())
+    assert report["config"]["store"] == "temporary (--fresh-index)"
+    assert report["metrics"]["hit_at_5"] >= 0.5
+
+    second = tmp_path / "second"
+    result = invoke(
+        *common,
+        "--out",
+        str(second),
+        "--compare",
+        str(first / "report.json"),
+        "--fail-under",
+        "hit_at_5=1.01",
+        "--fail-under",
+        "mrr=0",
+    )
+    assert result.exit_code == 1
+    assert "fail-under: hit_at_5 = 1 is under 1.01" in result.output
+    assert "mrr" not in result.output.split("fail-under:", 1)[1]
+    compared = json.loads((second / "report.json").read_text())["comparison"]
+    assert compared["deltas"]["hit_at_5"]["delta"] == 0.0
+    assert set(compared["deltas"]) == set(METRICS)
