@@ -152,7 +152,8 @@ td.num,th.num{text-align:right;white-space:nowrap}.fail{color:#b3261e;font-weigh
 .pass{color:#1e7b34;font-weight:600}tr.failed{background:#fff6f5}.small{font-size:12px;color:#5b6472}
 .ok{color:#1e7b34}.bad{color:#b3261e}.quote{font-style:italic}ol{margin:0;padding-left:18px}
 .tag{display:inline-block;background:#fde2df;color:#8c1d18;border-radius:4px;padding:0 5px;
-margin:1px 2px;font-size:12px}.metrics td{width:auto}
+margin:1px 2px;font-size:12px}.nowrap{white-space:nowrap}
+table.metrics{width:auto;align-self:flex-start}
 """
 
 
@@ -179,9 +180,11 @@ def html(report: dict) -> str:
             f"<style>{_CSS}</style></head><body>",
             f"<h1>Evaluation: {escape(_title(report))}</h1>",
             f'<div class="meta">{meta}</div>',
-            '<div class="charts">' + "".join(charts) + "</div>",
             "<h2>Metrics</h2>",
-            _metrics_table(metrics, comparison),
+            '<div class="charts">'
+            + _metrics_table(metrics, comparison)
+            + "".join(charts)
+            + "</div>",
             "<h2>Questions (failures first)</h2>",
             _questions_table(report["questions"]),
             "</body></html>",
@@ -206,7 +209,7 @@ def _metrics_table(metrics: dict, comparison: dict | None) -> str:
                 f'<td class="num {css}">{fmt_delta(name, d["delta"])}</td>'
             )
         rows.append(row + "</tr>")
-    return f'<table class="metrics" style="width:auto">{head}{"".join(rows)}</table>'
+    return f'<table class="metrics">{head}{"".join(rows)}</table>'
 
 
 def _questions_table(records: list[dict]) -> str:
@@ -233,7 +236,8 @@ def _questions_table(records: list[dict]) -> str:
             )
         tags = "".join(f'<span class="tag">{escape(name)}</span>' for name in r["failed"])
         retrieved = "<br>".join(
-            f"{p['rank']}: {_doc(p['doc_id'], r['expected_sources'])}" for p in r["retrieved"]
+            f"<span class=nowrap>{p['rank']}: {_doc(p['doc_id'], r['expected_sources'])}</span>"
+            for p in r["retrieved"]
         )
         citations = "".join(
             f"<li>{_doc(c['doc_id'], r['expected_sources'])} "

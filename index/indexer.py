@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
 from index.chunking import ChunkSpec, chunk_document
+from index.cleaning import CLEANING_VERSION
 from index.documents import Skipped, discover, read_document
 from index.store import ChunkStore
 
@@ -38,6 +40,13 @@ class IndexReport:
         )
 
 
+def _version(content_hash: str, spec: ChunkSpec, embedder: BaseEmbedding) -> str:
+    """What a document's chunks depend on: its bytes, the cleaning rules, the chunking and the
+    embedding model. A change to any of them re-indexes the document."""
+    key = f"{content_hash}|{CLEANING_VERSION}|{spec.size}|{spec.overlap}|{embedder.model_name}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def index_paths(
     paths: Sequence[Path],
     store: ChunkStore,
@@ -60,6 +69,7 @@ def index_paths(
             report.skipped.append(Skipped(path, str(error)))
             log.warning("skipped %s: %s", path, error)
             continue
+        doc.content_hash = _version(doc.content_hash, spec, embedder)
         old = stored.get(doc_id)
         if old and old.content_hash == doc.content_hash and store.is_complete(old):
             report.unchanged += 1

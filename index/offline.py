@@ -20,7 +20,7 @@ _SWITCHES = {
 }
 
 
-def _llama_index_static() -> Path | None:
+def llama_index_static() -> Path | None:
     """llama-index-core ships tiktoken's cl100k_base and NLTK's punkt and stopwords here."""
     spec = find_spec("llama_index.core")
     if spec is None or not spec.submodule_search_locations:
@@ -31,7 +31,7 @@ def _llama_index_static() -> Path | None:
 def apply() -> None:
     for name, value in _SWITCHES.items():
         os.environ.setdefault(name, value)
-    static = _llama_index_static()
+    static = llama_index_static()
     if static is not None and static.is_dir():
         os.environ["TIKTOKEN_CACHE_DIR"] = str(static / "tiktoken_cache")
         os.environ.setdefault("NLTK_DATA", str(static / "nltk_cache"))

@@ -3,21 +3,33 @@
 Crash safety: a document is written chunks first, its document record last. A document counts
 as indexed only when its record exists and exactly `n_chunks` chunks carry its content hash,
 so a run killed at any moment leaves nothing the next run mistakes for done.
+
+Server mode (an HttpClient): every call is retried with exponential backoff while the server is
+unreachable, for up to `retry_s` seconds. Chunk ids are deterministic and chunks are upserted, so
+repeating a write whose answer was lost never duplicates anything.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 from llama_index.core.schema import TextNode
 
 from index.documents import SourceDocument
 
+log = logging.getLogger(__name__)
+
 WRITE_BATCH = 256
+TOKEN_HEADERS = ("Authorization", "X-Chroma-Token")
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -33,31 +45,27 @@ class StoredDocument:
     metadata: dict[str, str]
 
 
-def open_client(store_dir: Path | None = None, url: str | None = None, token: str | None = None):
+def open_client(
+    store_dir: Path | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    *,
+    token_header: str = "Authorization",
+    ca_file: Path | None = None,
+    timeout_s: float = 30.0,
+):
     """An embedded PersistentClient in `store_dir`, or an HttpClient when `url` is given."""
     import chromadb
     from chromadb.config import Settings
 
-    settings = Settings(anonymized_telemetry=False, allow_reset=False)
     if url:
-        from urllib.parse import urlparse
-
-        parsed = urlparse(url)
-        headers = {"Authorization": f"Bearer {token}"} if token else None
-        try:
-            return chromadb.HttpClient(
-                host=parsed.hostname or "localhost",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                headers=headers,
-                settings=settings,
-            )
-        except Exception as error:
-            raise StoreError(f"cannot reach the Chroma server at {url}: {error}") from None
+        return _http_client(url, token, token_header, ca_file, timeout_s)
     assert store_dir is not None
     store_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(store_dir), settings=settings)
+        return chromadb.PersistentClient(
+            path=str(store_dir), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+        )
     except Exception as error:
         raise StoreError(
             f"the store at {store_dir} cannot be opened ({error}); "
@@ -65,33 +73,145 @@ def open_client(store_dir: Path | None = None, url: str | None = None, token: st
         ) from None
 
 
+def _http_client(
+    url: str, token: str | None, token_header: str, ca_file: Path | None, timeout_s: float
+):
+    """A client for the Chroma server at `url` (https means TLS), checked before it is used.
+
+    chromadb 1.5.9 builds its HTTP session without any timeout (a silent server would hang every
+    call forever), so the server is probed with a short timeout first, and the session gets one.
+    """
+    import chromadb
+    import httpx
+    from chromadb.config import Settings
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise StoreError(f"the Chroma URL {url!r} is not valid; write it like http://host:8000")
+    if token_header not in TOKEN_HEADERS:
+        raise StoreError(f"the token header {token_header!r} must be one of {TOKEN_HEADERS}")
+    base = url.rstrip("/")
+    verify: bool | str = str(ca_file) if ca_file else True
+    headers = {}
+    if token:
+        headers[token_header] = f"Bearer {token}" if token_header == "Authorization" else token
+    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+    try:
+        answer = httpx.get(
+            f"{base}/api/v2/heartbeat", headers=headers, timeout=timeout, verify=verify
+        )
+    except httpx.HTTPError as error:
+        raise StoreError(
+            f"cannot reach the Chroma server at {url} ({type(error).__name__}: {error}); "
+            "start it (`chroma run --path DIR --host HOST --port PORT`) or fix RAG_CHROMA_URL"
+        ) from None
+    if answer.status_code in (401, 403):
+        code = answer.status_code
+        raise StoreError(f"the Chroma server at {url} refused the token (HTTP {code})")
+    if answer.status_code != 200:
+        raise StoreError(
+            f"{url} answered HTTP {answer.status_code} to a heartbeat: is it a Chroma server?"
+        )
+    settings = Settings(
+        anonymized_telemetry=False,
+        allow_reset=False,
+        chroma_server_ssl_verify=verify if ca_file else None,
+        **(
+            {
+                "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+                "chroma_client_auth_credentials": token,
+                "chroma_auth_token_transport_header": token_header,
+            }
+            if token
+            else {}
+        ),
+    )
+    try:
+        # A full URL as host keeps any path prefix (a reverse proxy serving Chroma under /chroma).
+        client = chromadb.HttpClient(host=base, ssl=parsed.scheme == "https", settings=settings)
+    except Exception as error:
+        hint = " (check RAG_CHROMA_TOKEN)" if _refused(error) else ""
+        raise StoreError(f"the Chroma server at {url} cannot be used{hint}: {error}") from None
+    client._server._session.timeout = timeout
+    return client
+
+
+def _refused(error: Exception) -> bool:
+    from chromadb.errors import ChromaAuthError
+
+    text = str(error).lower()
+    return isinstance(error, ChromaAuthError) or "unauthorized" in text or "forbidden" in text
+
+
+def _transient(error: Exception) -> bool:
+    """The server is gone or did not answer: worth retrying (never true for an embedded store)."""
+    import httpx
+
+    return isinstance(error, httpx.TransportError)
+
+
+def _location(client: Any) -> str:
+    settings = client.get_settings()
+    if settings.chroma_api_impl == "chromadb.api.fastapi.FastAPI":
+        return f"the Chroma server at {settings.chroma_server_host}"
+    return f"the store at {settings.persist_directory}"
+
+
 class ChunkStore:
-    def __init__(self, client: Any, name: str = "corpus", create: bool = True) -> None:
+    """Chunks and document records in two collections; `retry_s` bounds waiting for a server."""
+
+    def __init__(
+        self, client: Any, name: str = "corpus", create: bool = True, retry_s: float = 60.0
+    ) -> None:
         self.client = client
         self.name = name
+        self.retry_s = retry_s
+        self.location = _location(client)
+        get = client.get_or_create_collection if create else client.get_collection
         try:
-            if create:
-                self.chunks = client.get_or_create_collection(
-                    name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-                )
-                self.docs = client.get_or_create_collection(
-                    f"{name}-documents", embedding_function=None
-                )
-            else:
-                self.chunks = client.get_collection(name, embedding_function=None)
-                self.docs = client.get_collection(f"{name}-documents", embedding_function=None)
+            options = {"metadata": {"hnsw:space": "cosine"}} if create else {}
+            self.chunks = self._call(get, name, embedding_function=None, **options)
+            self.docs = self._call(get, f"{name}-documents", embedding_function=None)
+        except StoreError:
+            raise
         except Exception as error:
             if not create:
                 raise StoreError(
-                    f"no index named {name!r} in the store; build it with `rag index`"
+                    f"no index named {name!r} in {self.location}; build it with `rag index`"
                 ) from None
             raise StoreError(
-                f"the store cannot be used ({error}); try `rag index --rebuild`"
+                f"{self.location} cannot be used ({error}); try `rag index --rebuild`"
             ) from None
+
+    def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call the store, retrying with exponential backoff while the server is unreachable."""
+        deadline = time.monotonic() + self.retry_s
+        delay = 0.25
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as error:
+                if not _transient(error):
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreError(
+                        f"lost {self.location} ({type(error).__name__}: {error}) and it did not "
+                        f"come back within {self.retry_s:.0f} s; start it again and rerun the "
+                        "command (`rag index` resumes where it stopped)"
+                    ) from None
+                log.warning("%s is unreachable (%s); retrying", self.location, error)
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 8.0)
+
+    @cached_property
+    def batch_size(self) -> int:
+        """Chunks per write: ours, or the server's limit if that is smaller."""
+        return min(WRITE_BATCH, self._call(self.client.get_max_batch_size))
 
     # --- reading -------------------------------------------------------------------------
     def documents(self) -> dict[str, StoredDocument]:
-        found = self.docs.get(include=["metadatas"])
+        found = self._call(self.docs.get, include=["metadatas"])
         return {
             doc_id: StoredDocument(
                 doc_id,
@@ -105,21 +225,21 @@ class ChunkStore:
 
     def chunk_count(self, doc_id: str | None = None) -> int:
         if doc_id is None:
-            return self.chunks.count()
-        return len(self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+            return self._call(self.chunks.count)
+        return len(self._call(self.chunks.get, where={"doc_id": doc_id}, include=[])["ids"])
 
     def is_complete(self, doc: StoredDocument) -> bool:
-        found = self.chunks.get(where={"doc_id": doc.doc_id}, include=["metadatas"])
+        found = self._call(self.chunks.get, where={"doc_id": doc.doc_id}, include=["metadatas"])
         hashes = {m["content_hash"] for m in found["metadatas"]}
         return len(found["ids"]) == doc.n_chunks and hashes <= {doc.content_hash}
 
     def source_text(self, doc_id: str) -> str | None:
-        found = self.docs.get(ids=[doc_id], include=["documents"])
+        found = self._call(self.docs.get, ids=[doc_id], include=["documents"])
         return found["documents"][0] if found["ids"] else None
 
     def nodes(self, where: dict | None = None) -> list[TextNode]:
         """Every chunk as a llama-index node (for BM25 and neighbour lookups)."""
-        found = self.chunks.get(where=where, include=["documents", "metadatas"])
+        found = self._call(self.chunks.get, where=where, include=["documents", "metadatas"])
         return [
             to_node(i, text, meta)
             for i, text, meta in zip(
@@ -131,10 +251,11 @@ class ChunkStore:
         self, embedding: Sequence[float], k: int, where: dict | None = None
     ) -> list[tuple[TextNode, float]]:
         """Nearest chunks by cosine similarity (1 - distance), best first."""
-        k = min(k, self.chunks.count())
+        k = min(k, self.chunk_count())
         if k <= 0:
             return []
-        found = self.chunks.query(
+        found = self._call(
+            self.chunks.query,
             query_embeddings=[list(embedding)],
             n_results=k,
             where=where,
@@ -153,22 +274,27 @@ class ChunkStore:
 
     # --- writing -------------------------------------------------------------------------
     def remove(self, doc_id: str) -> None:
-        self.docs.delete(ids=[doc_id])
-        self.chunks.delete(where={"doc_id": doc_id})
+        self._call(self.docs.delete, ids=[doc_id])
+        self._call(self.chunks.delete, where={"doc_id": doc_id})
 
     def replace(
         self, doc: SourceDocument, nodes: list[TextNode], embeddings: list[list[float]]
     ) -> None:
-        """Swap a document's chunks for new ones; the document record is written last."""
+        """Swap a document's chunks for new ones; the document record is written last.
+
+        Upserts, not adds: a batch repeated after a lost answer overwrites itself.
+        """
         self.remove(doc.doc_id)
-        for batch in _batches(list(zip(nodes, embeddings, strict=True)), WRITE_BATCH):
-            self.chunks.add(
+        for batch in _batches(list(zip(nodes, embeddings, strict=True)), self.batch_size):
+            self._call(
+                self.chunks.upsert,
                 ids=[n.node_id for n, _ in batch],
                 documents=[n.text for n, _ in batch],
                 metadatas=[n.metadata for n, _ in batch],
                 embeddings=[e for _, e in batch],
             )
-        self.docs.upsert(
+        self._call(
+            self.docs.upsert,
             ids=[doc.doc_id],
             documents=[doc.text],
             metadatas=[
@@ -184,11 +310,11 @@ class ChunkStore:
 
     def drop_orphans(self) -> int:
         """Delete chunks of documents that have no record (a run killed mid-document)."""
-        known = set(self.docs.get(include=[])["ids"])
-        found = self.chunks.get(include=["metadatas"])
+        known = set(self._call(self.docs.get, include=[])["ids"])
+        found = self._call(self.chunks.get, include=["metadatas"])
         orphans = {m["doc_id"] for m in found["metadatas"]} - known
         for doc_id in orphans:
-            self.chunks.delete(where={"doc_id": doc_id})
+            self._call(self.chunks.delete, where={"doc_id": doc_id})
         return len(orphans)
 
 

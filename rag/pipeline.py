@@ -92,6 +92,7 @@ class AnswerPipeline:
             backend=self.backend.name,
             timings_ms=timings,
         )
+        timings = answer.timings_ms  # pydantic copied the dict: keep filling the answer's own
         if self._weak(retrieval):
             yield NOT_FOUND
             yield self._abstain(answer, started)

@@ -63,7 +63,9 @@ class HybridRetriever:
                 nodes = self.store.nodes()
                 self._bm25 = (
                     BM25Retriever.from_defaults(
-                        nodes=nodes, similarity_top_k=self.config.candidates, language="english"
+                        nodes=nodes,
+                        similarity_top_k=min(self.config.candidates, len(nodes)),
+                        language="english",
                     )
                     if nodes
                     else None
@@ -114,19 +116,25 @@ class HybridRetriever:
         )
 
     def _merge(self, hits: list[tuple[TextNode, float]]) -> list[tuple[TextNode, float]]:
-        """Merge hits that touch or overlap in the same document, keeping the better rank."""
-        merged: list[tuple[TextNode, float]] = []
+        """Merge hits that touch or overlap in the same document; a merged passage ranks
+        where its best part ranked."""
+        by_doc: dict[str, list[tuple[TextNode, float]]] = {}
         for node, score in hits:
-            for i, (kept, kept_score) in enumerate(merged):
-                same = kept.metadata["doc_id"] == node.metadata["doc_id"]
-                a, b = int(kept.metadata["start"]), int(kept.metadata["end"])
-                c, d = int(node.metadata["start"]), int(node.metadata["end"])
-                if same and self._touching(node.metadata["doc_id"], (a, b), (c, d)):
-                    merged[i] = (self._span(kept, min(a, c), max(b, d)), max(score, kept_score))
-                    break
-            else:
-                merged.append((node, score))
-        return merged
+            by_doc.setdefault(node.metadata["doc_id"], []).append((node, score))
+        merged: list[tuple[TextNode, float]] = []
+        for doc_id, group in by_doc.items():
+            group.sort(key=lambda hit: int(hit[0].metadata["start"]))
+            (node, score), *rest = group
+            start, end = int(node.metadata["start"]), int(node.metadata["end"])
+            for other, other_score in rest:
+                a, b = int(other.metadata["start"]), int(other.metadata["end"])
+                if self._touching(doc_id, (start, end), (a, b)):
+                    end, score = max(end, b), max(score, other_score)
+                    continue
+                merged.append((self._span(node, start, end), score))
+                node, score, start, end = other, other_score, a, b
+            merged.append((self._span(node, start, end), score))
+        return sorted(merged, key=lambda hit: hit[1], reverse=True)
 
     def _touching(self, doc_id: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
         """Overlapping, or separated by nothing but whitespace (never by removed boilerplate)."""
@@ -134,6 +142,8 @@ class HybridRetriever:
         return c <= b or not self.source_text(doc_id)[b:c].strip()
 
     def _span(self, node: TextNode, start: int, end: int) -> TextNode:
+        if (start, end) == (int(node.metadata["start"]), int(node.metadata["end"])):
+            return node
         text = self.source_text(node.metadata["doc_id"])[start:end]
         metadata = {**node.metadata, "start": start, "end": end}
         return TextNode(

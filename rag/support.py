@@ -17,21 +17,23 @@ from functools import cache
 from threading import Lock
 
 from index.chunking import sentence_spans
+from index.offline import llama_index_static
 from rag.types import Passage
 
 _TOKEN = re.compile(r"[\w$€£%]+(?:[.,'’][\w]+)*", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 
-# Reporting verbs carry no content in news text; the rest is NLTK's English list (shipped
-# inside llama-index-core, so it loads offline).
+# Reporting verbs carry no content in news text; the rest is NLTK's English list, shipped
+# inside llama-index-core. It is read as a plain file: NLTK's reader refuses hard-linked files,
+# and installers such as uv hard-link packages from their cache.
 _REPORTING = frozenset({"say", "says", "said", "according", "also", "per"})
 
 
 @cache
 def stopwords() -> frozenset[str]:
-    from nltk.corpus import stopwords as nltk_stopwords
-
-    return frozenset(nltk_stopwords.words("english")) | _REPORTING
+    static = llama_index_static()
+    listed = (static / "nltk_cache/corpora/stopwords/english").read_text() if static else ""
+    return frozenset(listed.split()) | _REPORTING
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,13 +16,25 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("seeds"), description="what `rag index` indexes by default")
     store_dir: Path = Field(Path(".rag"), description="folder of the embedded Chroma store")
     collection: str = Field("corpus", description="the index (Chroma collection) name")
-    chroma_url: str | None = Field(None, description="a Chroma server, e.g. http://127.0.0.1:8000")
-    chroma_token: str | None = Field(None, description="bearer token for the Chroma server")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server, e.g. http://127.0.0.1:8000 (https means TLS)"
+    )
+    chroma_host: str | None = Field(None, description="the Chroma server as host + port instead")
+    chroma_port: int = 8000
+    chroma_token: str | None = Field(None, description="token for the Chroma server")
+    chroma_token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        "Authorization", description="Authorization sends `Bearer <token>`"
+    )
+    chroma_ca_file: Path | None = Field(None, description="CA bundle for a self-signed https")
+    chroma_timeout_s: float = Field(30.0, description="per request to the Chroma server")
+    chroma_retry_s: float = Field(
+        60.0, description="how long to retry while the Chroma server is unreachable"
+    )
 
     # indexing
     embedding_model: str = "all-MiniLM-L6-v2-int8"
     embed_batch_size: int = 32
-    chunk_size: int = Field(256, description="tokens (cl100k_base) per chunk")
+    chunk_size: int = Field(192, description="tokens (cl100k_base) per chunk")
     chunk_overlap: int = Field(32, description="tokens shared by consecutive chunks")
 
     # answering
@@ -43,3 +56,16 @@ class Settings(BaseSettings):
     ui_port: int = 7860
     ui_user: str | None = None
     ui_password: str | None = None
+
+    @model_validator(mode="after")
+    def _chroma_server(self) -> Settings:
+        """RAG_CHROMA_HOST/PORT are another spelling of RAG_CHROMA_URL (plain http)."""
+        if self.chroma_host:
+            url = f"http://{self.chroma_host}:{self.chroma_port}"
+            if self.chroma_url and self.chroma_url.rstrip("/") != url:
+                raise ValueError(
+                    f"RAG_CHROMA_URL={self.chroma_url} and RAG_CHROMA_HOST/PORT ({url}) disagree; "
+                    "set one of them"
+                )
+            self.chroma_url = url
+        return self

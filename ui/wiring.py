@@ -28,13 +28,26 @@ def settings_embedder(settings: Settings):
     return embedder(settings.embedding_model, settings.embed_batch_size)
 
 
+def client(settings: Settings):
+    """The Chroma client the settings name: a server (RAG_CHROMA_URL or host/port) or embedded."""
+    return open_client(
+        settings.store_dir,
+        settings.chroma_url,
+        settings.chroma_token,
+        token_header=settings.chroma_token_header,
+        ca_file=settings.chroma_ca_file,
+        timeout_s=settings.chroma_timeout_s,
+    )
+
+
 def store(settings: Settings, create: bool = False) -> ChunkStore:
     if not settings.chroma_url and not create and not settings.store_dir.exists():
         from index.store import StoreError
 
         raise StoreError(f"no index at {settings.store_dir}; build it with `rag index`")
-    client = open_client(settings.store_dir, settings.chroma_url, settings.chroma_token)
-    return ChunkStore(client, settings.collection, create=create)
+    return ChunkStore(
+        client(settings), settings.collection, create=create, retry_s=settings.chroma_retry_s
+    )
 
 
 def backend_options(name: str, settings: Settings) -> dict[str, Any]:

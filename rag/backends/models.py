@@ -102,7 +102,7 @@ def resolve_model(name_or_path: str | Path, cache_dir: str | Path = DEFAULT_CACH
 def ensure_model(model: PackagedModel, cache_dir: Path) -> Path:
     """The cached GGUF of `model`, assembled from its parts unless a verified copy is there."""
     target = cache_dir / model.filename
-    if _cached_copy_ok(target):
+    if _cached_copy_ok(target, model):
         return target
     return assemble(model, part_paths(model), target)
 
@@ -119,6 +119,12 @@ def part_paths(model: PackagedModel) -> list[Path]:
         if not part.is_file():
             missing.append(package)
             continue
+        installed = metadata.version(package)
+        if installed != model.version:
+            raise ModelError(
+                f"{package} {installed} is installed but model {model.name!r} is built from "
+                f"version {model.version}: {model.install_hint()}"
+            )
         paths.append(Path(str(part)).resolve())
     if missing:
         shown = ", ".join(missing) if len(missing) <= 3 else f"{missing[0]} .. {missing[-1]}"
@@ -166,7 +172,8 @@ def assemble(model: PackagedModel, parts: list[Path], target: Path) -> Path:
         temp.chmod(0o644)  # mkstemp makes it private; the model is not a secret
         sidecar = _sidecar(target)
         sidecar_temp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.tmp")
-        sidecar_temp.write_text(json.dumps({"sha256": expected, "size": size, "model": model.name}))
+        record = {"sha256": expected, "size": size, "model": model.name, "version": model.version}
+        sidecar_temp.write_text(json.dumps(record))
         os.replace(temp, target)
         os.replace(sidecar_temp, sidecar)
     finally:
@@ -190,15 +197,25 @@ def file_sha256(path: Path) -> str:
 
 def recorded_sha256(target: Path) -> str | None:
     """The checksum written beside a cached model when it was assembled, if any."""
+    return _record(target).get("sha256")
+
+
+def _record(target: Path) -> dict:
     try:
-        return json.loads(_sidecar(target).read_text())["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        record = json.loads(_sidecar(target).read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
-def _cached_copy_ok(target: Path) -> bool:
-    expected = recorded_sha256(target)
-    return expected is not None and target.is_file() and file_sha256(target) == expected
+def _cached_copy_ok(target: Path, model: PackagedModel) -> bool:
+    """Assembled from this version of the parts, and still hashing to what was recorded."""
+    record = _record(target)
+    return (
+        record.get("version") == model.version
+        and target.is_file()
+        and file_sha256(target) == record.get("sha256")
+    )
 
 
 def _sidecar(target: Path) -> Path:

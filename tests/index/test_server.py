@@ -1,0 +1,242 @@
+"""Client-server mode against a real `chroma run`: the same CLI commands, a lost server survived,
+an unreachable one reported at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from corpus import DEV_SET, SEEDS
+
+from index.chunking import chunk_document, chunk_id
+from index.documents import discover, read_document
+from index.store import ChunkStore, StoreError, open_client
+
+RAG = str(Path(sys.executable).parent / "rag")
+COPIES = 12  # 60 documents: indexing takes long enough to kill the server in the middle
+
+
+def rag_env(url: str, collection: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return {**env, "RAG_CHROMA_URL": url, "RAG_COLLECTION": collection, **extra}
+
+
+def rag(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [RAG, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+
+
+def expected_chunks(folder: Path) -> dict[str, int]:
+    """What a clean build stores: chunks per document, from the chunker itself."""
+    from ui.settings import Settings
+    from ui.wiring import chunk_spec
+
+    spec = chunk_spec(Settings())
+    return {
+        doc_id: len(chunk_document(read_document(doc_id, path), spec))
+        for doc_id, path in discover([folder])
+    }
+
+
+def assert_clean_build(store: ChunkStore, expected: dict[str, int]) -> None:
+    docs = store.documents()
+    assert {d: doc.n_chunks for d, doc in docs.items()} == expected
+    assert all(store.is_complete(doc) for doc in docs.values())
+    ids = store.chunks.get(include=[])["ids"]
+    assert len(ids) == store.chunk_count() == sum(expected.values())
+    assert set(ids) == {chunk_id(d, i) for d, n in expected.items() for i in range(n)}
+
+
+def big_corpus(folder: Path, copies: int) -> Path:
+    """`copies` variants of every seed: the same articles with one sentence changed."""
+    folder.mkdir()
+    for i in range(copies):
+        for seed in sorted(SEEDS.glob("*.txt")):
+            text = seed.read_text(encoding="utf-8")
+            (folder / f"{i:02d}_{seed.name}").write_text(
+                f"{text}\nThis is copy number {i} of the article.\n", encoding="utf-8"
+            )
+    return folder
+
+
+def server_store(url: str, collection: str) -> ChunkStore | None:
+    """The collection on the server, or None while `rag index` has not created it yet."""
+    try:
+        return ChunkStore(open_client(url=url), collection, create=False, retry_s=120)
+    except StoreError:
+        return None
+
+
+def wait_for_documents(url: str, collection: str, at_least: int, process) -> int:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        store = server_store(url, collection)
+        if store and (n := len(store.documents())) >= at_least:
+            return n
+        time.sleep(0.3)
+    raise AssertionError(f"`rag index` stored fewer than {at_least} documents: {process.poll()=}")
+
+
+def test_index_status_ask_through_a_chroma_server(chroma_server, tmp_path):
+    env = rag_env(chroma_server.url, "cli")
+    first = rag(env, tmp_path, "index", "-q", str(SEEDS))
+    assert first.returncode == 0, first.stderr
+    assert "5 added" in first.stdout
+    assert not (tmp_path / ".rag").exists()  # nothing went to an embedded store
+
+    status = rag(env, tmp_path, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    info = json.loads(status.stdout)
+    expected = expected_chunks(SEEDS)
+    assert info["store"] == chroma_server.url
+    assert (info["documents"], info["chunks"], info["incomplete"]) == (
+        5,
+        sum(expected.values()),
+        [],
+    )
+
+    question = "How long is the planned new railway between Iran and Turkey supposed to be?"
+    ask = rag(env, tmp_path, "ask", "--json", "--backend", "extractive", question)
+    assert ask.returncode == 0, ask.stderr
+    answer = json.loads(ask.stdout)
+    assert "200" in answer["answer"] and not answer["abstained"]
+    citation = answer["citations"][0]
+    assert citation["doc_id"] == "000_9e243a5a117bdeca.txt"
+    source = (SEEDS / citation["doc_id"]).read_text(encoding="utf-8")
+    assert source[citation["start"] : citation["end"]] == citation["quote"]
+
+    again = rag(env, tmp_path, "index", "-q", str(SEEDS))
+    assert "0 added, 0 updated, 5 unchanged" in again.stdout
+
+
+def test_host_and_port_settings_name_the_same_server(chroma_server, tmp_path):
+    env = rag_env(chroma_server.url, "hostport")
+    del env["RAG_CHROMA_URL"]
+    env |= {"RAG_CHROMA_HOST": "127.0.0.1", "RAG_CHROMA_PORT": str(chroma_server.port)}
+    done = rag(env, tmp_path, "index", "-q", str(SEEDS / "004_39dbd394bf72ebd5.txt"))
+    assert done.returncode == 0, done.stderr
+    store = ChunkStore(open_client(url=chroma_server.url), "hostport", create=False)
+    assert list(store.documents()) == ["004_39dbd394bf72ebd5.txt"]
+
+
+@pytest.mark.slow
+def test_eval_through_a_chroma_server(chroma_server, tmp_path):
+    env = rag_env(chroma_server.url, "eval")
+    assert rag(env, tmp_path, "index", "-q", str(SEEDS)).returncode == 0
+    out = tmp_path / "report"
+    done = rag(
+        env, tmp_path, "eval", str(DEV_SET), "--backend", "extractive", "--corpus", str(SEEDS),
+        "--out", str(out), "-q",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["store"] == chroma_server.url
+    assert report["metrics"]["hit_at_5"] >= 0.8
+
+
+def test_an_unreachable_server_is_a_fast_clear_error(tmp_path):
+    import chromadb  # noqa: F401  (imported before the clock starts: imports are slow here)
+
+    url = f"http://127.0.0.1:{_closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}"):
+        open_client(url=url)
+    assert time.monotonic() - started < 3
+
+    done = rag(rag_env(url, "corpus"), tmp_path, "status")
+    assert done.returncode == 1
+    assert f"cannot reach the Chroma server at {url}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_silent_server_times_out_instead_of_hanging():
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        import chromadb  # noqa: F401
+
+        started = time.monotonic()
+        with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}"):
+            open_client(url=url, timeout_s=1.0)
+        assert time.monotonic() - started < 5
+
+
+def test_a_frozen_server_is_retried_then_reported(own_chroma_server):
+    store = ChunkStore(open_client(url=own_chroma_server.url, timeout_s=1.0), "frozen", retry_s=3.0)
+    assert store.chunk_count() == 0
+    own_chroma_server.signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match=f"lost the Chroma server at {own_chroma_server.url}"):
+            store.chunk_count()
+        assert 3 <= time.monotonic() - started < 10  # the retry budget, plus one timeout
+    finally:
+        own_chroma_server.signal(signal.SIGCONT)
+    assert store.chunk_count() == 0  # the same store works again once the server answers
+
+
+def test_indexing_survives_a_chroma_server_restart(own_chroma_server, tmp_path):
+    corpus = big_corpus(tmp_path / "docs", COPIES)
+    expected = expected_chunks(corpus)
+    env = rag_env(own_chroma_server.url, "restart", RAG_CHROMA_RETRY_S="300")
+    with subprocess.Popen(
+        [RAG, "index", "-q", str(corpus)], env=env, cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as indexing:  # fmt: skip
+        try:
+            stored = wait_for_documents(own_chroma_server.url, "restart", 3, indexing)
+            assert indexing.poll() is None
+            own_chroma_server.kill()
+            time.sleep(1)
+            own_chroma_server.start()
+            out, err = indexing.communicate(timeout=900)
+        finally:
+            if indexing.poll() is None:
+                indexing.kill()
+    assert stored < len(expected)  # the server died in the middle of the run
+    assert indexing.returncode == 0, err
+    assert f"{len(expected)} added" in out
+    assert_clean_build(server_store(own_chroma_server.url, "restart"), expected)
+
+
+def test_a_run_that_gives_up_is_resumed_by_the_next(own_chroma_server, tmp_path):
+    corpus = big_corpus(tmp_path / "docs", 4)
+    expected = expected_chunks(corpus)
+    env = rag_env(own_chroma_server.url, "resume", RAG_CHROMA_RETRY_S="2")
+    with subprocess.Popen(
+        [RAG, "index", "-q", str(corpus)], env=env, cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as indexing:  # fmt: skip
+        try:
+            stored = wait_for_documents(own_chroma_server.url, "resume", 2, indexing)
+            own_chroma_server.kill()
+            _, err = indexing.communicate(timeout=600)
+        finally:
+            if indexing.poll() is None:
+                indexing.kill()
+    assert indexing.returncode == 1
+    assert f"lost the Chroma server at {own_chroma_server.url}" in err
+    assert "rag index" in err and "Traceback" not in err
+
+    own_chroma_server.start()
+    done = rag(env, tmp_path, "index", "-q", str(corpus))
+    assert done.returncode == 0, done.stderr
+    added = int(done.stdout.split(" added")[0].rsplit(" ", 1)[-1])
+    assert stored <= len(expected) - added < len(expected)  # finished documents were kept
+    assert_clean_build(server_store(own_chroma_server.url, "resume"), expected)
+
+
+def _closed_port() -> int:
+    """A port nothing listens on (bound for a moment, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,116 @@
+"""The llama.cpp backend with the real packaged model, alone and inside the real pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from rag.backends.base import BackendError, GenerationRequest, create_backend
+from rag.pipeline import AnswerConfig, AnswerPipeline
+from rag.prompt import SYSTEM, user_prompt
+from rag.retrieval import HybridRetriever, RetrievalConfig
+from rag.types import Passage
+
+ROOT = Path(__file__).resolve().parents[3]
+SEEDS = ROOT / "seeds"
+DEV_SET = ROOT / "eval" / "questions" / "dev.jsonl"
+
+
+def passage(n: int, title: str, text: str) -> Passage:
+    return Passage(
+        n=n,
+        chunk_id=title,
+        doc_id=f"{title}.txt",
+        title=title,
+        text=text,
+        start=0,
+        end=len(text),
+        score=1.0,
+    )
+
+
+PASSAGES = [
+    passage(1, "Trade", "Bilateral trade between Iran and Turkey reached $19.4 billion last year."),
+    passage(2, "Railway", "Reports say that the new railway will be about 200 kilometers long."),
+]
+QUESTION = "How long will the new railway be?"
+
+
+def request(question: str = QUESTION) -> GenerationRequest:
+    return GenerationRequest(
+        question=question, passages=PASSAGES, system=SYSTEM, prompt=user_prompt(question, PASSAGES)
+    )
+
+
+@pytest.fixture(scope="module")
+def backend(model_path):
+    return create_backend("llamacpp", model=str(model_path), max_tokens=40)
+
+
+@pytest.mark.slow
+def test_it_streams_an_answer_that_contains_the_fact(backend):
+    pieces = list(backend.execute(request(), stream=True))
+    assert len(pieces) > 1
+    assert "200" in "".join(pieces)
+
+
+@pytest.mark.slow
+def test_concurrent_callers_each_get_a_whole_answer(backend):
+    answers: list[str] = []
+
+    def ask() -> None:
+        answers.append("".join(backend.execute(request())))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == 2
+    assert all("200" in answer for answer in answers)
+
+
+@pytest.mark.slow
+def test_complete_answers_a_short_prompt(backend):
+    reply = backend.complete("What is the capital of France? Reply with the city name only.")
+    assert "paris" in reply.lower()
+    assert len(reply) < 200  # bounded by condense_tokens
+
+
+def test_a_missing_model_file_is_a_backend_error(tmp_path):
+    missing = tmp_path / "absent.gguf"
+    with pytest.raises(BackendError, match=re.escape(f"no model file at {missing}")):
+        create_backend("llamacpp", model=str(missing))
+
+
+def test_a_file_that_fails_to_load_is_a_backend_error(tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(60))  # the right magic, nothing loadable behind it
+    with pytest.raises(BackendError, match=re.escape(f"cannot load the model {broken}")):
+        create_backend("llamacpp", model=str(broken))
+
+
+@pytest.mark.slow
+def test_the_pipeline_answers_a_dev_question_with_verified_citations(
+    corpus_store, embedder, backend
+):
+    case = json.loads(DEV_SET.read_text().splitlines()[0])
+    pipeline = AnswerPipeline(
+        HybridRetriever(corpus_store, embedder, RetrievalConfig()),
+        backend,
+        AnswerConfig(context_tokens=800),  # a shorter prompt than the default 1500: a faster test
+        embed=embedder.get_text_embedding_batch,
+    )
+    answer = pipeline.ask(case["question"])
+    assert answer.error is None
+    assert not answer.abstained
+    assert answer.backend == "llamacpp"
+    assert answer.citations
+    for citation in answer.citations:
+        source = (SEEDS / citation.doc_id).read_text(encoding="utf-8")
+        assert source[citation.start : citation.end] == citation.quote
+    assert any(s in answer.answer for s in case["answer_contains"])

@@ -1,0 +1,425 @@
+"""The chat page: a Gradio Blocks app over the answer pipeline, and its launcher.
+
+One `Services` object per process holds the pipelines (one per backend, so the local model
+is loaded once) and the store; every browser session shares it. Sessions keep their own
+conversation: the chat messages and the list of `Answer`s, whose citations feed the sources
+panel. The page makes no request beyond its own server: system fonts, no analytics, no share
+link. `/ask` is the scripting endpoint (see `ask`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index.store import StoreError
+from rag.backends.base import BackendError
+from rag.pipeline import AnswerPipeline
+from rag.types import Answer, QuestionError
+from ui import render, wiring
+from ui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ["extractive", "llamacpp", "openai"]
+CONCURRENCY = 4  # answers computed at once per process; the rest wait in the queue
+QUEUE_SIZE = 64
+MAX_TOP_K = 20
+
+# Example questions for the seed corpus, one per document topic (never the dev-set questions).
+# Documents without one get a question made from their title.
+SEED_EXAMPLES = {
+    "000_9e243a5a117bdeca.txt": "What do Turkey and Iran want for Syria?",
+    "001_a9912d943c8d215c.txt": "Why are Moscow and Tehran looking for a new treaty?",
+    "002_e27121351d9a108d.txt": "Why did Azerbaijan and Iran return to the negotiating table?",
+    "003_88517bc1fb036881.txt": "What did Biden say during his visit to Jeddah?",
+    "004_39dbd394bf72ebd5.txt": "What did Iran's president sign during his visit to Moscow?",
+}
+MAX_EXAMPLES = 4
+
+
+class Services:
+    """The parts every session shares: one pipeline per backend, and the store."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pipelines: dict[str, AnswerPipeline] = {}
+        self._lock = threading.Lock()
+        self._store_lock = threading.Lock()
+        self._store = None
+
+    def pipeline(self, backend: str) -> AnswerPipeline:
+        with self._lock:
+            if backend not in self._pipelines:
+                self._pipelines[backend] = wiring.pipeline(self.settings, backend)
+            return self._pipelines[backend]
+
+    def store(self):
+        with self._store_lock:
+            if self._store is None:
+                self._store = wiring.store(self.settings)
+            return self._store
+
+    def lookup(self) -> render.Lookup:
+        """doc_id -> (source text, metadata), for rendering one sources panel."""
+        store = self.store()
+        documents = store.documents()
+
+        def source(doc_id: str) -> render.Source:
+            doc = documents.get(doc_id)
+            return store.source_text(doc_id) or "", doc.metadata if doc else {}
+
+        return source
+
+    def warm_up(self) -> None:
+        """Load the embedder and build BM25 for the default backend before the first question."""
+        try:
+            self.pipeline(self.settings.backend).retriever.retrieve("warm up", 1)
+        except Exception as error:  # the first question reports it properly
+            log.warning("warm-up failed: %s", error)
+
+    def examples(self) -> list[str]:
+        try:
+            documents = self.store().documents()
+        except StoreError:
+            return []
+        found = [SEED_EXAMPLES[d] for d in sorted(documents) if d in SEED_EXAMPLES]
+        for doc_id in sorted(documents):
+            title = documents[doc_id].metadata.get("title")
+            if doc_id not in SEED_EXAMPLES and title:
+                found.append(f"What does “{title}” report?")
+        return found[:MAX_EXAMPLES]
+
+    def document(self, doc_id: str, start: int, end: int) -> str:
+        """The cleaned text of an indexed document; never a file read from a given path."""
+        store = self.store()
+        doc = store.documents().get(doc_id)
+        text = store.source_text(doc_id) if doc else None
+        if doc is None or text is None:
+            return render.document_message_html("That document is not in the index.")
+        spans = [
+            (int(n.metadata["start"]), int(n.metadata["end"]))
+            for n in store.nodes({"doc_id": doc_id})
+        ]
+        title = doc.metadata.get("title") or doc_id
+        return render.document_html(title, doc.metadata, text, _body(text, spans), start, end)
+
+
+def _body(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The indexed body: chunk spans merged where they overlap or only whitespace separates them."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and not text[merged[-1][1] : a].strip():
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+# --- chat events -----------------------------------------------------------------------------
+
+
+def _user(html: str) -> dict[str, str]:
+    return {"role": "user", "content": html}
+
+
+def _assistant(html: str) -> dict[str, str]:
+    return {"role": "assistant", "content": html}
+
+
+def _history(answers: list[Answer]) -> list[tuple[str, str]]:
+    return [(a.question, a.answer) for a in answers if not a.error]
+
+
+def respond(
+    services: Services,
+    question: str,
+    messages: list[dict[str, Any]],
+    answers: list[Answer],
+    backend: str,
+    top_k: float,
+    show_scores: bool,
+) -> Iterator[tuple]:
+    """Stream one answer into the chat. Yields (textbox, chat, answers, sources, tabs)."""
+    messages, answers = list(messages or []), list(answers or [])
+    question = (question or "").strip()
+    started = time.perf_counter()
+    skip = gr.skip()
+    if question:
+        messages.append(_user(render.question_html(render._short(question, 600))))
+    messages.append(_assistant(render.pending_html()))
+    yield "", messages, skip, skip, skip
+    try:
+        pipe = services.pipeline(backend)
+        pipe.validate(question)
+        answer, text = None, ""
+        for event in pipe.stream(question, _history(answers), top_k=int(top_k)):
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                text += event
+                messages[-1] = _assistant(render.streaming_html(text))
+                yield skip, messages, skip, skip, skip
+        assert answer is not None
+        answers.append(answer)
+        sources = render.sources_html(answers, services.lookup(), show_scores)
+    except (QuestionError, StoreError, BackendError) as error:
+        messages[-1] = _assistant(render.error_html(_sentence(str(error))))
+        yield skip, messages, skip, skip, skip
+        return
+    except Exception as error:
+        log.exception("answering %r failed", question)
+        messages[-1] = _assistant(
+            render.error_html(
+                f"Something went wrong while answering ({type(error).__name__}: {error}).",
+                "The details are in the server log.",
+            )
+        )
+        yield skip, messages, skip, skip, skip
+        return
+    elapsed = time.perf_counter() - started
+    messages[-1] = _assistant(render.answer_html(answer, len(answers), elapsed))
+    yield skip, messages, answers, sources, gr.Tabs(selected="sources")
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def ask(
+    services: Services,
+    question: str,
+    backend: str | None = None,
+    top_k: int | None = None,
+    history: list[list[str]] | None = None,
+) -> dict[str, Any]:
+    """Answer a question from the indexed documents, with citations that quote them exactly.
+
+    Arguments: question; backend (extractive, llamacpp or openai; default: the server's);
+    top_k (passages to retrieve, 1-20); history (earlier [question, answer] pairs, for
+    follow-up questions). Returns the `rag ask --json` object: answer, abstained,
+    citations (n, doc_id, title, quote, start, end, score), retrieved, backend, timings_ms,
+    error.
+    """
+    if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:
+        raise gr.Error(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+    turns = [(str(q), str(a)) for q, a in (history or [])]
+    try:
+        pipe = services.pipeline(backend or services.settings.backend)
+        answer = pipe.ask(question, turns, top_k=int(top_k) if top_k else None)
+    except (QuestionError, StoreError, BackendError) as error:
+        raise gr.Error(str(error)) from None
+    return answer.to_json_dict()
+
+
+def open_document(services: Services, event: gr.SelectData) -> tuple[str, Any]:
+    """A source card's "Open in document" button: the whole cleaned document at the quote."""
+    try:
+        doc_id = str(event.value)
+        start, end = (int(i) for i in event.index)
+        page = services.document(doc_id, start, end)
+    except (TypeError, ValueError):
+        page = render.document_message_html("That link does not name a passage.")
+    except StoreError as error:
+        page = render.document_message_html(str(error))
+    return page, gr.Tabs(selected="document")
+
+
+# --- the page --------------------------------------------------------------------------------
+
+STATIC = Path(__file__).parent / "static"
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
+                "sans-serif"]  # fmt: skip
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def theme() -> gr.themes.Theme:
+    return gr.themes.Soft(
+        primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS
+    )
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    services = Services(settings)
+    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
+    examples = [{"text": q} for q in services.examples()]
+    default_backend = settings.backend if settings.backend in BACKENDS else BACKENDS[0]
+
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
+        answers = gr.State([])
+        with gr.Column(elem_id="title"):
+            gr.Markdown(
+                "# Ask the documents\nAnswers come only from the indexed documents, and every "
+                "claim shows the exact quote it rests on."
+            )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chat = gr.Chatbot(
+                    elem_id="chat",
+                    label="Chat",
+                    height=560,
+                    latex_delimiters=[],
+                    buttons=["copy"],
+                    feedback_options=None,
+                    placeholder="**Ask a question about the documents**, or pick an example.",
+                    examples=examples or None,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="question",
+                        show_label=False,
+                        placeholder="Ask a question, then press Enter",
+                        max_lines=6,
+                        scale=5,
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                with gr.Row():
+                    with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
+                        backend = gr.Dropdown(
+                            BACKENDS, value=default_backend, label="Backend", scale=2
+                        )
+                        top_k = gr.Slider(
+                            1, MAX_TOP_K, value=settings.top_k, step=1, label="Passages (top-k)"
+                        )
+                        show_scores = gr.Checkbox(label="Show retrieval scores")
+                    clear = gr.Button("New chat", variant="secondary", size="sm", scale=0)
+            with gr.Column(scale=2, min_width=340), gr.Tabs(elem_id="side-tabs") as tabs:
+                with gr.Tab("Sources", id="sources"):
+                    sources = gr.HTML(
+                        render.empty_sources_html(),
+                        elem_id="sources",
+                        js_on_load=_static("sources.js"),
+                    )
+                with gr.Tab("Document", id="document"):
+                    document = gr.HTML(
+                        render.document_message_html(
+                            "Open a source in its document with the “Open in document” button."
+                        ),
+                        elem_id="document",
+                        js_on_load=_static("document.js"),
+                    )
+
+        def answer(*args):
+            yield from respond(services, *args)
+
+        chat_inputs = [question, chat, answers, backend, top_k, show_scores]
+        chat_outputs = [question, chat, answers, sources, tabs]
+        gr.on(
+            [question.submit, send.click],
+            answer,
+            chat_inputs,
+            chat_outputs,
+            api_visibility="private",
+            concurrency_id="answer",
+            show_progress="hidden",
+        )
+
+        def pick_example(event: gr.SelectData) -> str:
+            return event.value["text"]
+
+        chat.example_select(pick_example, None, question, api_visibility="private").then(
+            answer,
+            chat_inputs,
+            chat_outputs,
+            api_visibility="private",
+            concurrency_id="answer",
+            show_progress="hidden",
+        )
+        show_scores.change(
+            lambda kept, scores: render.sources_html(kept, services.lookup(), scores),
+            [answers, show_scores],
+            sources,
+            api_visibility="private",
+        )
+
+        def show_document(event: gr.SelectData) -> tuple[str, Any]:
+            return open_document(services, event)
+
+        sources.select(
+            show_document,
+            None,
+            [document, tabs],
+            api_visibility="private",
+        )
+        gr.on(
+            [clear.click, chat.clear],
+            lambda: ([], [], render.empty_sources_html(), ""),
+            None,
+            [chat, answers, sources, question],
+            api_visibility="private",
+        )
+
+        def api_ask(
+            question: str,
+            backend: str | None = None,
+            top_k: int | None = None,
+            history: list[list[str]] | None = None,
+        ) -> dict[str, Any]:
+            return ask(services, question, backend, top_k, history)
+
+        api_ask.__doc__ = ask.__doc__
+        gr.api(api_ask, api_name="ask", concurrency_id="answer")
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+# --- launching -------------------------------------------------------------------------------
+
+
+def login(settings: Settings) -> tuple[str, str] | None:
+    """The (user, password) pair from settings, or None; half a login is a mistake."""
+    if settings.ui_user and settings.ui_password:
+        return settings.ui_user, settings.ui_password
+    if settings.ui_user or settings.ui_password:
+        raise ValueError("set both RAG_UI_USER and RAG_UI_PASSWORD to require a login")
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    if is_loopback(settings.ui_host) or login(settings):
+        return None
+    return (
+        f"WARNING: serving on {settings.ui_host}, reachable from other machines, WITHOUT a login. "
+        "Anyone who can reach this port can read your documents. Set RAG_UI_USER and "
+        "RAG_UI_PASSWORD, or serve on 127.0.0.1."
+    )
+
+
+def launch(demo: gr.Blocks, settings: Settings, block: bool = True):
+    """Serve the page; returns (app, local_url, share_url) like `Blocks.launch`."""
+    return demo.launch(
+        server_name=settings.ui_host,
+        server_port=settings.ui_port,
+        auth=login(settings),
+        auth_message="Log in to ask the documents.",
+        share=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        quiet=True,
+        prevent_thread_lock=not block,
+        footer_links=["api"],
+        theme=theme(),
+        css=_static("app.css"),
+    )
