@@ -15,9 +15,10 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --all-extras
 
+# The chat runs on the local LLM by default; RAG_BACKEND=extractive make run needs no model.
 run: install
 	$(RAG) index --prune
-	$(RAG) ui
+	RAG_BACKEND=$${RAG_BACKEND:-llamacpp} $(RAG) ui
 
 test: install
 	$(VENV)/bin/ruff check .

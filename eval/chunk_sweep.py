@@ -1,7 +1,8 @@
 """Choose chunk size and overlap by measurement: index the corpus at each setting and score
 retrieval (and extractive answers) on a question set.
 
-    .venv/bin/python -m eval.chunk_sweep eval/questions/dev.jsonl --sizes 128,192,256,384 --overlaps 0,32,64
+    .venv/bin/python -m eval.chunk_sweep eval/questions/dev.jsonl \
+        --sizes 96,128,192,256,384 --overlaps 0,32,64
 """
 
 from __future__ import annotations

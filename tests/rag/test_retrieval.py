@@ -1,3 +1,5 @@
+import itertools
+
 from corpus import SEEDS
 
 from rag.retrieval import rrf
@@ -45,7 +47,7 @@ def test_adjacent_chunks_merge_into_one_continuous_passage(retriever):
     )
     spans = sorted((p.start, p.end) for p in retrieval.passages)
     source = (SEEDS / "004_39dbd394bf72ebd5.txt").read_text(encoding="utf-8")
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start > end and source[end:start].strip(), "touching passages were not merged"
 
 
