@@ -13,7 +13,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --extra llamacpp --extra openai --extra bench
 
 # The chat runs on the local LLM by default; RAG_BACKEND=extractive make run needs no model.
 run: install
@@ -24,6 +24,11 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+	$(RAG) eval eval/questions/dev.jsonl --backend extractive --fresh-index --corpus seeds -q \
+		--out eval/results/ci --fail-under hit_at_1=0.7 --fail-under hit_at_5=0.9 \
+		--fail-under mrr=0.9 --fail-under evidence_recall_at_5=0.9 --fail-under citation_precision=0.9 \
+		--fail-under citation_recall=0.85 --fail-under quote_verified=1 --fail-under answer_match=0.85 \
+		--fail-under abstention_accuracy=0.8
 
 eval: install
 	$(RAG) eval eval/questions/dev.jsonl --backend extractive --out eval/results/latest

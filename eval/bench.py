@@ -409,6 +409,8 @@ def bench_index(corpus: Corpus, reps: int, work: Path) -> tuple[dict, Path, Any]
         "raw_embedder_chunks_per_s": _r(raw, 2),
         "index_ratio_vs_raw_embedder": _r(ratio),
         "index_ratio_projected": corpus.reused,
+        "index_chunks_per_s_projected": _r(1 / (1 / raw + overhead), 2) if corpus.reused else None,
+        "pipeline_chunks_per_s_excl_embedding": _r(1 / overhead, 1),
         "baseline_index_seconds": _r(base_seconds),
         "baseline_chunks": base[0][2],
         "baseline_embed_share": _r(statistics.median(b[1] / b[0] for b in base)),

@@ -108,7 +108,7 @@ def markdown(report: dict) -> str:
         "",
     ]
     if comparison:
-        lines += ["| metric | value | before | delta |", "|---|---:|---:|---:|"]
+        lines += ["| metric | value | compared | delta |", "|---|---:|---:|---:|"]
         for name in METRICS:
             d = comparison["deltas"][name]
             lines.append(
@@ -194,7 +194,7 @@ def html(report: dict) -> str:
 
 def _metrics_table(metrics: dict, comparison: dict | None) -> str:
     head = "<tr><th>metric</th><th class=num>value</th>"
-    head += "<th class=num>before</th><th class=num>delta</th></tr>" if comparison else "</tr>"
+    head += "<th class=num>compared</th><th class=num>delta</th></tr>" if comparison else "</tr>"
     rows = []
     for name in METRICS:
         label = name + (
@@ -279,7 +279,8 @@ def _bars(metrics: dict, old: dict | None) -> str:
     """Horizontal bars for the [0, 1] metrics; a thin black tick marks the compared value."""
     height = _ROW_H * len(UNIT_METRICS) + 30
     width = _LABEL_W + _BAR_W + 70
-    parts = [_svg_open(width, height, "Metrics (0 to 1)")]
+    title = "Metrics (0 to 1; black tick: the compared report)" if old else "Metrics (0 to 1)"
+    parts = [_svg_open(width, height, title)]
     for i, name in enumerate(UNIT_METRICS):
         y = 24 + i * _ROW_H
         value = metrics.get(name)
@@ -349,7 +350,7 @@ def print_summary(report: dict) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     if comparison:
-        table.add_column("before", justify="right")
+        table.add_column("compared", justify="right")
         table.add_column("delta", justify="right")
     for name in METRICS:
         row = [name, fmt(name, report["metrics"].get(name))]

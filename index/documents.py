@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,14 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[str, Path]]:
 def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> SourceDocument:
     """Read and clean one file. Raises ValueError with a reason a person can act on."""
     try:
-        size = path.stat().st_size
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the file name is not valid UTF-8: rename the file") from None
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe would block the read forever
+            raise ValueError("not a regular file (a pipe, socket or device)")
+        size = info.st_size
         if size > max_bytes:
             raise ValueError(f"too large ({size:,} bytes; the limit is {max_bytes:,})")
         raw = path.read_bytes()

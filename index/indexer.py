@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,12 @@ from tqdm import tqdm
 from index.chunking import ChunkSpec, chunk_document
 from index.cleaning import CLEANING_VERSION
 from index.documents import Skipped, discover, read_document
-from index.store import ChunkStore
+from index.store import ChunkStore, StoreError
 
 log = logging.getLogger(__name__)
+
+RESERVE_BYTES = 1 << 20  # kept free on the store's disk
+BYTES_PER_CHUNK = 32 << 10  # twice what a chunk takes (vector, text, metadata, write log)
 
 
 @dataclass
@@ -45,6 +49,22 @@ def _version(content_hash: str, spec: ChunkSpec, embedder: BaseEmbedding) -> str
     embedding model. A change to any of them re-indexes the document."""
     key = f"{content_hash}|{CLEANING_VERSION}|{spec.size}|{spec.overlap}|{embedder.model_name}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _ensure_space(store: ChunkStore, doc_id: str, n_chunks: int) -> None:
+    """Stop before the disk of an embedded store fills up: Chroma compacts its write log even
+    when reading, so a store on a full disk cannot be read until space is freed."""
+    settings = store.client.get_settings()
+    if not settings.is_persistent:
+        return
+    need = RESERVE_BYTES + BYTES_PER_CHUNK * n_chunks
+    free = shutil.disk_usage(settings.persist_directory).free
+    if free < need:
+        raise StoreError(
+            f"the disk of {store.location} is nearly full: {free / 1e6:.1f} MB free, and {doc_id} "
+            f"needs about {need / 1e6:.1f} MB; free some space, then rerun `rag index`: "
+            "what is indexed is kept and it resumes"
+        )
 
 
 def index_paths(
@@ -75,9 +95,18 @@ def index_paths(
             report.unchanged += 1
             continue
         nodes = chunk_document(doc, spec)
+        _ensure_space(store, doc_id, len(nodes))
         texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
         embeddings = embedder.get_text_embedding_batch(texts)
-        store.replace(doc, nodes, embeddings)
+        try:
+            store.replace(doc, nodes, embeddings)
+        except StoreError:
+            raise
+        except Exception as error:  # e.g. the disk filled up under us
+            raise StoreError(
+                f"writing {doc_id} to {store.location} failed ({type(error).__name__}: {error}); "
+                "if its disk is full, free some space, then rerun `rag index`: it resumes"
+            ) from None
         report.chunks += len(nodes)
         report.tokens += sum(int(n.metadata["tokens"]) for n in nodes)
         if old:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.store import StoreError
+from index.store import StoreError, ensure_folder
 
 
 @contextmanager
 def write_lock(store_dir: Path) -> Iterator[None]:
-    store_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(store_dir)
     path = store_dir / "write.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

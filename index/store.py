@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def open_client(
     if url:
         return _http_client(url, token, token_header, ca_file, timeout_s)
     assert store_dir is not None
-    store_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(store_dir)
     try:
         return chromadb.PersistentClient(
             path=str(store_dir), settings=Settings(anonymized_telemetry=False, allow_reset=False)
@@ -73,6 +74,17 @@ def open_client(
         ) from None
 
 
+def ensure_folder(store_dir: Path) -> None:
+    """Create the embedded store's folder, or say why it cannot be (a file there, no rights)."""
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"the store at {store_dir} cannot be created ({error.strerror}); "
+            "set RAG_STORE_DIR to a folder you can write to"
+        ) from None
+
+
 def _http_client(
     url: str, token: str | None, token_header: str, ca_file: Path | None, timeout_s: float
 ):
@@ -80,6 +92,7 @@ def _http_client(
 
     chromadb 1.5.9 builds its HTTP session without any timeout (a silent server would hang every
     call forever), so the server is probed with a short timeout first, and the session gets one.
+    The probe asks who the token belongs to, so a refused token is reported as such.
     """
     import chromadb
     import httpx
@@ -91,56 +104,50 @@ def _http_client(
     if token_header not in TOKEN_HEADERS:
         raise StoreError(f"the token header {token_header!r} must be one of {TOKEN_HEADERS}")
     base = url.rstrip("/")
-    verify: bool | str = str(ca_file) if ca_file else True
+    verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
     headers = {}
     if token:
         headers[token_header] = f"Bearer {token}" if token_header == "Authorization" else token
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
     try:
         answer = httpx.get(
-            f"{base}/api/v2/heartbeat", headers=headers, timeout=timeout, verify=verify
+            f"{base}/api/v2/auth/identity", headers=headers, timeout=timeout, verify=verify
         )
     except httpx.HTTPError as error:
+        hint = (
+            "set RAG_CHROMA_CA_FILE for a self-signed certificate"
+            if "CERTIFICATE" in str(error)
+            else "start it (`chroma run --path DIR --host HOST --port PORT`) or fix RAG_CHROMA_URL"
+        )
         raise StoreError(
-            f"cannot reach the Chroma server at {url} ({type(error).__name__}: {error}); "
-            "start it (`chroma run --path DIR --host HOST --port PORT`) or fix RAG_CHROMA_URL"
+            f"cannot reach the Chroma server at {url} ({type(error).__name__}: {error}); {hint}"
         ) from None
     if answer.status_code in (401, 403):
         code = answer.status_code
         raise StoreError(f"the Chroma server at {url} refused the token (HTTP {code})")
     if answer.status_code != 200:
         raise StoreError(
-            f"{url} answered HTTP {answer.status_code} to a heartbeat: is it a Chroma server?"
+            f"{url} answered HTTP {answer.status_code} to /api/v2/auth/identity: "
+            "is it a Chroma server (1.x)?"
         )
+    auth = {
+        "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+        "chroma_client_auth_credentials": token,
+        "chroma_auth_token_transport_header": token_header,
+    }
     settings = Settings(
         anonymized_telemetry=False,
         allow_reset=False,
-        chroma_server_ssl_verify=verify if ca_file else None,
-        **(
-            {
-                "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
-                "chroma_client_auth_credentials": token,
-                "chroma_auth_token_transport_header": token_header,
-            }
-            if token
-            else {}
-        ),
+        chroma_server_ssl_verify=str(ca_file) if ca_file else None,
+        **(auth if token else {}),
     )
     try:
         # A full URL as host keeps any path prefix (a reverse proxy serving Chroma under /chroma).
         client = chromadb.HttpClient(host=base, ssl=parsed.scheme == "https", settings=settings)
     except Exception as error:
-        hint = " (check RAG_CHROMA_TOKEN)" if _refused(error) else ""
-        raise StoreError(f"the Chroma server at {url} cannot be used{hint}: {error}") from None
+        raise StoreError(f"the Chroma server at {url} cannot be used: {error}") from None
     client._server._session.timeout = timeout
     return client
-
-
-def _refused(error: Exception) -> bool:
-    from chromadb.errors import ChromaAuthError
-
-    text = str(error).lower()
-    return isinstance(error, ChromaAuthError) or "unauthorized" in text or "forbidden" in text
 
 
 def _transient(error: Exception) -> bool:

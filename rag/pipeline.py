@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.prompt import CONDENSE, NOT_FOUND, SYSTEM, fit_passages, user_prompt
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.support import SupportScorer, passage_sentences, split_answer, strip_markers, verified
+from rag.support import (
+    SupportScorer,
+    passage_sentences,
+    split_answer,
+    strip_markers,
+    verified,
+    words,
+)
 from rag.types import Answer, AnswerSentence, Citation, Passage, QuestionError
 
 _DECLINES = re.compile(
@@ -134,8 +141,11 @@ class AnswerPipeline:
                 )
             except BackendError:
                 rewritten = []
-            if rewritten and 3 <= len(rewritten[0]) <= 3 * (len(question) + len(previous)):
-                return rewritten[0].strip()
+            candidate = rewritten[0].strip() if rewritten else ""
+            # Keep the rewrite only if it brought something over from the conversation.
+            carried = set(words(candidate)) & (set(words(previous)) - set(words(question)))
+            if carried and len(candidate) <= 3 * (len(question) + len(previous)):
+                return candidate
         return f"{previous} {question}"
 
     def _weak(self, retrieval: Retrieval) -> bool:

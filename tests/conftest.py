@@ -127,3 +127,49 @@ def own_chroma_server(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real `python -m llama_cpp.server` with the packaged model; yields its /v1 base URL.
+
+    Adapted from `server_url` in tests/rag/backends/test_openai.py (module-scoped there) so
+    that tests outside tests/rag/backends can use one too; that module could switch to this.
+    """
+    import urllib.request
+
+    from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model
+
+    cache = Path(os.environ.get("RAG_MODEL_CACHE_DIR") or DEFAULT_CACHE_DIR).expanduser()
+    model = resolve_model(DEFAULT_MODEL, cache)
+    port = free_port()
+    log = tmp_path_factory.mktemp("llm-server") / "server.log"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+               *f"--host 127.0.0.1 --port {port} --n_ctx 2048 --n_threads 2".split()]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the llama.cpp server exited:\n{log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the llama.cpp server never answered:\n{log.read_text()[-2000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -51,8 +51,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pipelines: dict[str, AnswerPipeline] = {}
-        self._lock = threading.Lock()
-        self._store_lock = threading.Lock()
+        self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
         self._store = None
 
     def pipeline(self, backend: str) -> AnswerPipeline:
@@ -62,7 +61,7 @@ class Services:
             return self._pipelines[backend]
 
     def store(self):
-        with self._store_lock:
+        with self._lock:
             if self._store is None:
                 self._store = wiring.store(self.settings)
             return self._store
@@ -252,8 +251,8 @@ def theme() -> gr.themes.Theme:
 
 def build_app(settings: Settings) -> gr.Blocks:
     services = Services(settings)
-    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
     examples = [{"text": q} for q in services.examples()]
+    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
     default_backend = settings.backend if settings.backend in BACKENDS else BACKENDS[0]
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
@@ -301,6 +300,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         render.empty_sources_html(),
                         elem_id="sources",
                         js_on_load=_static("sources.js"),
+                        max_height=620,
                     )
                 with gr.Tab("Document", id="document"):
                     document = gr.HTML(
@@ -309,6 +309,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         ),
                         elem_id="document",
                         js_on_load=_static("document.js"),
+                        max_height=620,
                     )
 
         def answer(*args):

@@ -321,5 +321,45 @@ def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fr
     return wiring.pipeline(settings, backend), where
 
 
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option(help="comma-separated: corpus (the seeds), 1k, 10k, 100k or a number")
+    ] = "corpus",
+    out: Annotated[Path, typer.Option(help="results folder")] = Path("eval/results/bench"),
+    backend: Annotated[
+        str, typer.Option("--backend", "-b", help="answer backends to time: extractive,llamacpp")
+    ] = "extractive,llamacpp",
+    reps: Annotated[int, typer.Option(min=1, help="index builds per side, seed corpus")] = 3,
+    scale_reps: Annotated[int, typer.Option(min=1, help="builds per side, synthetic sizes")] = 1,
+    real_embed_max: Annotated[
+        int, typer.Option(help="larger sizes index with reused embeddings (see eval/bench.py)")
+    ] = 2000,
+    pool: Annotated[int, typer.Option(min=1, help="distinct texts embedded for reuse")] = 512,
+    cold: Annotated[bool, typer.Option(help="time `rag ask` / `rag ui` in new processes")] = True,
+) -> None:
+    """Speed, memory and scale beside the plain llama-index pipeline; writes bench.json + PNG."""
+    from eval import bench as benchmark
+    from eval.chart import draw
+
+    try:
+        config = benchmark.BenchConfig(
+            sizes=[s.strip() for s in sizes.split(",") if s.strip()],
+            out=out,
+            backends=[b.strip() for b in backend.split(",") if b.strip()],
+            reps=reps,
+            scale_reps=scale_reps,
+            real_embed_max=real_embed_max,
+            pool=pool,
+            cold=cold,
+        )
+        result = benchmark.run(config, log=lambda line: typer.echo(line, err=True))
+    except ValueError as error:
+        fail(str(error), 2)
+    typer.echo(benchmark.table(result))
+    chart = draw(result, out / "bench.png")
+    typer.echo(f"results: {out / 'bench.json'}, {chart}")
+
+
 def main() -> None:
     app()

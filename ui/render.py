@@ -44,8 +44,10 @@ def pending_html() -> str:
     return '<div class="answer streaming"><span class="dots">Searching the documents</span></div>'
 
 
-def meta_html(backend: str, seconds: float) -> str:
-    return f'<div class="meta">{esc(backend)} · {seconds:.1f} s</div>'
+def meta_html(backend: str, seconds: float, read_as: str = "") -> str:
+    """Backend and time under an answer; for a follow-up, the standalone question searched."""
+    searched = f' · searched for “<span class="read-as">{esc(read_as)}</span>”' if read_as else ""
+    return f'<div class="meta">{esc(backend)} · {seconds:.1f} s{searched}</div>'
 
 
 def answer_html(answer: Answer, turn: int, seconds: float) -> str:
@@ -63,7 +65,9 @@ def answer_html(answer: Answer, turn: int, seconds: float) -> str:
         )
     else:
         body = f'<div class="answer">{_sentences(answer, turn)}</div>'
-    return f"<div>{body}{meta_html(answer.backend, seconds)}</div>"
+    standalone = answer.standalone_question
+    read_as = standalone if standalone and standalone != answer.question else ""
+    return f"<div>{body}{meta_html(answer.backend, seconds, read_as)}</div>"
 
 
 def _sentences(answer: Answer, turn: int) -> str:
@@ -78,8 +82,7 @@ def _sentences(answer: Answer, turn: int) -> str:
             )
             continue
         markers = "".join(
-            f'<a class="cite" data-turn="{turn}" data-n="{n}" role="button" tabindex="0" '
-            f'title="Show source {n}">[{n}]</a>'
+            f'<a class="cite" href="#src-{turn}-{n}" title="Show source {n}">[{n}]</a>'
             for n in sentence.citations
         )
         parts.append(f'<span class="supported">{_lines(sentence.text)}</span>{markers}')

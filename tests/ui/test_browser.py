@@ -1,0 +1,209 @@
+"""The real chat page in a real browser: the served app over a real index, Debian's chromium.
+
+One server for the module (seeds plus a hostile document, extractive backend), one browser;
+each test opens a fresh page. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from corpus import ARTIFACTS, SEEDS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 90_000  # a loaded 2-core machine answers in seconds; allow for the worst
+HOSTILE = """Falcon Watch
+
+The Zanzibar falcon sanctuary opened on Tuesday with forty rescued birds in its new aviary. \
+<script>window.pwned = "script"; alert("script ran")</script> The sanctuary is run by a \
+volunteer trust that has worked on the island for a decade.
+Keepers feed the falcons twice a day and record every flight in a public logbook \
+<img src=x onerror="window.pwned='img'; alert('img ran')"> that visitors may read at the gate.
+The trust hopes to release half of the birds back into the wild before the rainy season.
+"""
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, embedder):
+    """The app as `rag ui` serves it, over seeds + hostile.txt indexed into a fresh store."""
+    from index.chunking import ChunkSpec
+    from index.indexer import index_paths
+    from index.store import ChunkStore, open_client
+    from ui.app import build_app, launch
+    from ui.settings import Settings
+
+    root = tmp_path_factory.mktemp("ui")
+    hostile = root / "hostile.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    store_dir = root / "store"
+    store = ChunkStore(open_client(store_dir), "corpus")
+    index_paths([SEEDS, hostile], store, embedder, ChunkSpec(), progress=False)
+    settings = Settings(store_dir=store_dir, ui_port=_free_port(), backend="extractive")
+    demo = build_app(settings)
+    launch(demo, settings, block=False)
+    yield f"http://127.0.0.1:{settings.ui_port}", hostile
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    """A fresh page on the app, recording every request host and every dialog."""
+    url, _ = served
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.hosts, page.dialogs = set(), []
+    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for()
+    yield page
+    page.close()
+
+
+def ask(page, question: str) -> None:
+    """Type a question, send it, and wait for the final reply: an answer's meta line, or an error."""
+    done = page.locator("#chat .meta, #chat .error")
+    before = done.count()
+    page.locator("#question textarea").fill(question)
+    page.keyboard.press("Enter")
+    done.nth(before).wait_for()
+
+
+def last_answer(page):
+    return page.locator("#chat [data-testid=bot]").last
+
+
+def shoot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_a_cited_answer_its_quote_its_document_and_a_follow_up(page):
+    examples = page.get_by_text("Why are Moscow and Tehran looking for a new treaty?")
+    assert examples.is_visible()  # example questions on the empty page
+
+    ask(page, "What did Iran's president sign during his visit to Moscow?")
+    answer = last_answer(page)
+    marker = page.locator("#chat a.cite[href='#src-1-1']")
+    assert marker.is_visible() and marker.inner_text() == "[1]"
+    assert "extractive" in answer.locator(".meta").inner_text()
+    card = page.locator("#src-1-1")
+    quote = card.locator("mark.quote")
+    assert quote.is_visible()
+    doc_id = card.locator(".open-doc").get_attribute("data-doc")
+    assert quote.inner_text() in (SEEDS / doc_id).read_text(encoding="utf-8")
+    assert quote.inner_text() in answer.inner_text()  # the extractive answer quotes it
+
+    shoot(page, "answer")
+
+    card.locator(".open-doc").click()
+    highlighted = page.locator("#doc-quote")
+    highlighted.wait_for()
+    assert highlighted.inner_text() == quote.inner_text()
+    page.wait_for_function(
+        "(() => { const m = document.querySelector('#doc-quote').getBoundingClientRect();"
+        " return m.top >= 0 && m.bottom <= window.innerHeight; })()"
+    )
+    shoot(page, "document")
+
+    ask(page, "Which areas does it cover?")  # alone, this question abstains
+    follow_up = last_answer(page)
+    assert "searched for" in follow_up.inner_text()
+    assert follow_up.locator("a.cite[href='#src-2-1']").is_visible()
+    assert page.locator("#turn-2[open] mark.quote").first.is_visible()
+    assert page.locator("#turn-1").get_attribute("open") is None
+
+    marker.click()  # the first answer's [1]: unfolds its sources, brings the card into view
+    page.wait_for_function("document.querySelector('#src-1-1').classList.contains('flash')")
+    page.wait_for_function(
+        "(() => { const r = document.querySelector('#src-1-1').getBoundingClientRect();"
+        " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    shoot(page, "follow-up")
+    assert page.hosts == {"127.0.0.1"}, f"requests left the machine: {page.hosts}"
+
+
+def test_an_unanswerable_question_abstains_and_errors_are_chat_messages(page):
+    ask(page, "What is the boiling point of mercury on Mars?")
+    answer = last_answer(page)
+    assert answer.locator(".abstain").is_visible()
+    assert "The documents don't say." in answer.inner_text()
+    assert answer.locator("a.cite").count() == 0
+    assert page.locator("#sources .label", has_text="Closest passages").is_visible()
+    assert page.locator("#sources .card.passage").count() >= 1
+    shoot(page, "abstention")
+
+    ask(page, "x" * 2100)
+    error = last_answer(page).locator(".error")
+    assert "the limit is 2,000" in error.inner_text()
+    assert "Traceback" not in page.content()
+
+
+def test_hostile_document_and_question_render_as_text(page, served):
+    _, hostile = served
+    ask(
+        page,
+        '<img src=x onerror="window.pwned=1">How many birds did the falcon sanctuary open with?',
+    )
+    assert page.get_by_text('<img src=x onerror="window.pwned=1">').first.is_visible()
+    card = page.locator("#src-1-1")
+    assert "forty rescued birds" in card.inner_text()
+    assert '<script>window.pwned = "script"' in card.inner_text()
+    card.locator(".open-doc").click()
+    page.locator("#doc-quote").wait_for()
+    text = page.locator("#document").inner_text()
+    assert "<img src=x onerror=\"window.pwned='img'; alert('img ran')\">" in text
+    assert page.locator("#doc-quote").inner_text() in hostile.read_text(encoding="utf-8")
+    page.wait_for_timeout(500)  # give any injected handler the chance to run
+    assert page.evaluate("window.pwned") is None
+    assert page.dialogs == []
+    assert page.locator("img[src=x]").count() == 0
+    assert not page.evaluate("[...document.scripts].some(s => s.text.includes('pwned'))")
+    shoot(page, "hostile")
+
+
+def test_gradio_client_gets_the_answer_and_its_citations(served):
+    from gradio_client import Client
+
+    url, _ = served
+    client = Client(url, verbose=False)
+    assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    result = client.predict(
+        "Why did Azerbaijan and Iran return to the negotiating table?", top_k=4, api_name="/ask"
+    )
+    assert not result["abstained"] and result["error"] is None
+    assert result["backend"] == "extractive"
+    assert result["citations"]
+    for citation in result["citations"]:
+        source = (SEEDS / citation["doc_id"]).read_text(encoding="utf-8")
+        assert source[citation["start"] : citation["end"]] == citation["quote"]
