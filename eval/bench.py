@@ -79,6 +79,7 @@ class BenchConfig:
     llm_max_tokens: int = 64
     cold: bool = True
     seed: int = 0
+    keep: Path | None = None  # keep the stores built here (for profiling); default: a temp dir
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -169,7 +170,9 @@ def _embedding_classes():
         _inner: Any = PrivateAttr()
 
         def __init__(self, inner: BaseEmbedding, **kwargs: Any) -> None:
-            super().__init__(embed_batch_size=inner.embed_batch_size, **kwargs)
+            super().__init__(
+                model_name=inner.model_name, embed_batch_size=inner.embed_batch_size, **kwargs
+            )
             self._inner = inner
 
         def _clock(self, call: Callable[[], Any]) -> Any:
@@ -589,7 +592,9 @@ def bench_cold(store_dir: Path, question: str, reps: int = 2) -> dict:
 
 
 def _run(command: list[str], env: dict) -> None:
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=600
+    )
     if done.returncode:
         raise RuntimeError(f"{' '.join(command[:2])} failed: {done.stderr[-2000:]}")
 
@@ -639,7 +644,7 @@ def _cold_ui(env: dict, timeout: float = 120.0) -> float | None:
 
 
 def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
-    """Measure every size in `config`, write `config.out/bench.json`, return the result."""
+    """Measure every size in `config`; write `bench.json` and `bench.md` (the table) in out."""
     for label in config.sizes:
         parse_size(label)
     unknown = set(config.backends) - {"extractive", "llamacpp"}
@@ -651,7 +656,8 @@ def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
     result: dict[str, Any] = {"machine": machine(), "config": _config_dict(config), "sizes": {}}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rag-bench-", ignore_cleanup_errors=True) as tmp:
-        work = Path(tmp)
+        work = config.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         corpus_store = None
         for label in sorted(config.sizes, key=lambda s: parse_size(s) or 0):
             log(f"[bench] {label}: preparing")
@@ -682,6 +688,7 @@ def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
     result["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["duration_s"] = round(time.perf_counter() - started, 1)
     (config.out / "bench.json").write_text(json.dumps(result, indent=2))
+    (config.out / "bench.md").write_text(table(result) + "\n")
     return result
 
 
@@ -779,6 +786,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--real-embed-max", type=int, default=2_000)
     parser.add_argument("--pool", type=int, default=512)
     parser.add_argument("--no-cold", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the stores in this folder")
     parser.add_argument("--child-index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--pool-vectors", type=Path, help=argparse.SUPPRESS)
@@ -795,6 +803,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         real_embed_max=args.real_embed_max,
         pool=args.pool,
         cold=not args.no_cold,
+        keep=args.keep,
     )
     result = run(config, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(table(result))

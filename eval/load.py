@@ -30,12 +30,7 @@ from eval.metrics import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "eval" / "questions" / "dev.jsonl"
-SERVER = (
-    "from ui.app import build_app, launch\n"
-    "from ui.settings import Settings\n"
-    "settings = Settings()\n"
-    "launch(build_app(settings), settings)\n"
-)
+RAG = Path(sys.executable).parent / "rag"
 
 
 @dataclass
@@ -79,22 +74,15 @@ def free_port() -> int:
 
 
 class Server:
-    """The chat app in a child process on 127.0.0.1; stopped with the process group we made."""
+    """`rag ui` in a child process on 127.0.0.1."""
 
     def __init__(self, store_dir: Path, backend: str, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        env = {
-            **os.environ,
-            "RAG_STORE_DIR": str(store_dir),
-            "RAG_BACKEND": backend,
-            "RAG_UI_HOST": "127.0.0.1",
-            "RAG_UI_PORT": str(self.port),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-        }
+        env = {**os.environ, "RAG_STORE_DIR": str(store_dir)}
         self.log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVER],
+            [RAG, "ui", "--host", "127.0.0.1", "--port", str(self.port), "--backend", backend],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -143,7 +131,14 @@ def client(url: str, auth: tuple[str, str] | None = None):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from gradio_client import Client
 
-    return Client(url, auth=auth, verbose=False, analytics_enabled=False, download_files=False)
+    return Client(
+        url,
+        auth=auth,
+        verbose=False,
+        analytics_enabled=False,
+        download_files=False,
+        httpx_kwargs={"timeout": 300},  # a loaded machine may take long to answer at all
+    )
 
 
 def run_round(
@@ -231,7 +226,7 @@ def fresh_store(folder: Path) -> Path:
     """The seeds indexed into `folder` by the real command line."""
     env = {**os.environ, "RAG_STORE_DIR": str(folder)}
     subprocess.run(
-        [str(Path(sys.executable).parent / "rag"), "index", str(ROOT / "seeds"), "-q"],
+        [RAG, "index", str(ROOT / "seeds"), "-q"],
         env=env,
         check=True,
     )

@@ -257,8 +257,11 @@ class ChunkStore:
     def query(
         self, embedding: Sequence[float], k: int, where: dict | None = None
     ) -> list[tuple[TextNode, float]]:
-        """Nearest chunks by cosine similarity (1 - distance), best first."""
-        k = min(k, self.chunk_count())
+        """Nearest chunks by cosine similarity (1 - distance), best first.
+
+        Chroma returns fewer than `k` when the collection (or the filter) holds fewer, so no
+        count is asked first: one round trip to a server instead of two.
+        """
         if k <= 0:
             return []
         found = self._call(

@@ -117,8 +117,8 @@ class AnswerPipeline:
             for piece in self.backend.execute(request, stream=True):
                 pieces.append(piece)
                 yield piece
-        except BackendError as error:
-            answer.error = str(error)
+        except Exception as error:  # any backend's failure, also a third-party one's own bug
+            answer.error = str(error) if isinstance(error, BackendError) else repr(error)
         timings["generate"] = _ms(mark)
         if answer.error:
             timings["total"] = _ms(started)
@@ -139,7 +139,7 @@ class AnswerPipeline:
                     .strip()
                     .splitlines()
                 )
-            except BackendError:
+            except Exception:  # no rewrite: the generation below reports the failure
                 rewritten = []
             candidate = rewritten[0].strip() if rewritten else ""
             # Keep the rewrite only if it brought something over from the conversation.

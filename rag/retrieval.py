@@ -6,6 +6,7 @@ the model and the reader see a continuous stretch of text rather than two halves
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from threading import Lock
@@ -15,6 +16,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from index.store import ChunkStore
 from rag.types import Passage
+
+BM25_RECHECK_S = 1.0  # a re-index by another process reaches BM25 within this time
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,18 @@ class HybridRetriever:
         self.config = config
         self._bm25 = None
         self._bm25_size = -1
+        self._checked = 0.0
         self._texts: dict[str, str] = {}
         self._lock = Lock()
 
     # BM25 is built from the store's chunks once, and again only when the store changed.
+    # The store's size is read at most once per BM25_RECHECK_S, not on every query.
     def _sparse(self):
+        now = time.monotonic()
+        if self._bm25 is not None and now - self._checked < BM25_RECHECK_S:
+            return self._bm25
         count = self.store.chunk_count()
+        self._checked = now
         with self._lock:
             if self._bm25 is None or count != self._bm25_size:
                 from llama_index.retrievers.bm25 import BM25Retriever

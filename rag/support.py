@@ -21,7 +21,7 @@ from index.offline import llama_index_static
 from rag.types import Passage
 
 _TOKEN = re.compile(r"[\w$€£%]+(?:[.,'’][\w]+)*", re.UNICODE)
-_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+_MARKER = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")  # [1], [ 2 ], [1, 3]
 
 # Reporting verbs carry no content in news text; the rest is NLTK's English list, shipped
 # inside llama-index-core. It is read as a plain file: NLTK's reader refuses hard-linked files,
@@ -63,12 +63,14 @@ def _stem(word: str) -> str:
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:
-    return _MARKER.sub("", text).strip(), [int(m) for m in _MARKER.findall(text)]
+    return _MARKER.sub("", text).strip(), [
+        int(n) for m in _MARKER.findall(text) for n in m.split(",")
+    ]
 
 
 def split_answer(text: str) -> list[str]:
     """Answer text into sentences, each keeping the [n] markers that follow it."""
-    text = re.sub(r"(\[\d{1,3}\])\s*([.!?])", r"\2 \1", text)  # "claim [1]." -> "claim. [1]"
+    text = re.sub(r"\s*(\[\d{1,3}\])\s*([.!?])", r"\2 \1", text)  # "claim [1]." -> "claim. [1]"
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     sentences: list[str] = []
     for piece in pieces:

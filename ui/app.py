@@ -274,26 +274,30 @@ def build_app(settings: Settings) -> gr.Blocks:
                     placeholder="**Ask a question about the documents**, or pick an example.",
                     examples=examples or None,
                 )
-                with gr.Row():
+                with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         elem_id="question",
                         show_label=False,
                         placeholder="Ask a question, then press Enter",
                         max_lines=6,
-                        scale=5,
+                        scale=6,
                         autofocus=True,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                with gr.Row():
-                    with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
-                        backend = gr.Dropdown(
-                            BACKENDS, value=default_backend, label="Backend", scale=2
-                        )
-                        top_k = gr.Slider(
-                            1, MAX_TOP_K, value=settings.top_k, step=1, label="Passages (top-k)"
-                        )
-                        show_scores = gr.Checkbox(label="Show retrieval scores")
-                    clear = gr.Button("New chat", variant="secondary", size="sm", scale=0)
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70)
+                    clear = gr.Button("New chat", variant="secondary", scale=1, min_width=110)
+                with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
+                    backend = gr.Dropdown(
+                        BACKENDS, value=default_backend, label="Backend", min_width=150
+                    )
+                    top_k = gr.Slider(
+                        1,
+                        MAX_TOP_K,
+                        value=settings.top_k,
+                        step=1,
+                        label="Passages (top-k)",
+                        min_width=260,
+                    )
+                    show_scores = gr.Checkbox(label="Show retrieval scores", min_width=150)
             with gr.Column(scale=2, min_width=340), gr.Tabs(elem_id="side-tabs") as tabs:
                 with gr.Tab("Sources", id="sources"):
                     sources = gr.HTML(

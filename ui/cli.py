@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import index  # noqa: F401  (offline switches first)
-from ui.settings import Settings
+
+if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
+    from ui.settings import Settings
 
 app = typer.Typer(
     help="A cited-answer chatbot over your documents: index them, ask, chat, evaluate.",
@@ -46,6 +48,7 @@ def index_command(
     from index.lock import write_lock
     from index.store import StoreError
     from ui import wiring
+    from ui.settings import Settings
 
     settings = Settings()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
@@ -106,6 +109,7 @@ def status(
     """What is indexed: documents, chunks, the store and the embedding model."""
     from index.store import StoreError
     from ui import wiring
+    from ui.settings import Settings
 
     settings = Settings()
     try:
@@ -152,6 +156,7 @@ def ask(
     from rag.backends.base import BackendError
     from rag.types import Answer, QuestionError
     from ui import wiring
+    from ui.settings import Settings
 
     settings = Settings()
     try:
@@ -241,6 +246,7 @@ def eval_command(
     from eval.runner import run
     from index.store import StoreError
     from rag.backends.base import BackendError
+    from ui.settings import Settings
 
     settings = Settings()
     corpus = corpus or settings.corpus_dir
@@ -359,6 +365,48 @@ def bench(
     typer.echo(benchmark.table(result))
     chart = draw(result, out / "bench.png")
     typer.echo(f"results: {out / 'bench.json'}, {chart}")
+
+
+@app.command("ui")
+def ui_command(
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default: RAG_UI_HOST, 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="port (default: RAG_UI_PORT, 7860)"),
+    ] = None,
+    backend: BackendOption = None,
+) -> None:
+    """Serve the chat page in the browser; the API endpoint /ask answers scripts."""
+    from rag.backends.base import available
+    from ui.app import build_app, exposure_warning, launch, login
+    from ui.settings import Settings
+
+    settings = Settings()
+    changes = {"ui_host": host, "ui_port": port, "backend": backend}
+    settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
+    if settings.backend not in available():
+        fail(f"unknown backend {settings.backend!r}; choose one of: {', '.join(available())}", 2)
+    try:
+        login(settings)
+    except ValueError as error:
+        fail(str(error), 2)
+    if warning := exposure_warning(settings):
+        typer.secho(warning, fg=typer.colors.RED, bold=True, err=True)
+    if not settings.chroma_url and not settings.store_dir.exists():
+        typer.secho(
+            f"warning: no index at {settings.store_dir}; build it with `rag index`",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    demo = build_app(settings)
+    where = "[::1]" if settings.ui_host == "::1" else settings.ui_host
+    typer.echo(f"serving on http://{where}:{settings.ui_port} (Ctrl+C to stop)", err=True)
+    try:
+        launch(demo, settings)
+    except OSError as error:
+        fail(f"cannot serve on {settings.ui_host}:{settings.ui_port}: {error}")
 
 
 def main() -> None:

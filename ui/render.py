@@ -9,6 +9,7 @@ through `esc`, which escapes HTML and also the characters that Gradio's HTML tem
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 
 from rag.types import Answer, Citation, Passage
@@ -166,7 +167,7 @@ def citation_card(
 
 
 def passage_card(passage: Passage, turn: int, show_scores: bool) -> str:
-    text = passage.text.strip()
+    text = re.sub(r"\n\s*\n", "\n", passage.text.strip())
     if len(text) > PASSAGE_CHARS:
         text = text[:PASSAGE_CHARS].rsplit(" ", 1)[0] + "…"
     score = f'<span class="score">retrieval {passage.score:.4f}</span>' if show_scores else ""
@@ -264,23 +265,18 @@ def document_html(
     start: int,
     end: int,
 ) -> str:
-    """The cleaned document (its body sections), with [start, end) highlighted.
+    """The cleaned document (its body sections, as indexed), with [start, end) highlighted.
 
-    Page chrome between sections is left out and shown as a thin rule. If the quote lies
-    outside every section (cleaning rules changed since indexing), its paragraph is added.
+    Only the body is ever shown, whatever range is asked for: page chrome between sections is
+    left out (a thin rule marks the gap), and a range outside the body highlights nothing.
     """
-    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
-    spans = sorted(sections)
-    if not any(a <= start and end <= b for a, b in spans):
-        left = text.rfind("\n", 0, start) + 1
-        right = text.find("\n", end)
-        spans = _merged([*spans, (left, len(text) if right == -1 else right)])
     parts = []
-    for a, b in spans:
+    for a, b in sorted(sections):
         s, e = max(a, start), min(b, end)
         if s < e:
+            anchor = "" if parts and "<mark" in "".join(parts) else " id='doc-quote'"
             body = (
-                f"{esc(text[a:s])}<mark class='quote' id='doc-quote'>{esc(text[s:e])}</mark>"
+                f"{esc(text[a:s])}<mark class='quote'{anchor}>{esc(text[s:e])}</mark>"
                 f"{esc(text[e:b])}"
             )
         else:
@@ -290,16 +286,6 @@ def document_html(
         f'<div class="doc"><div class="doc-head">{_byline(title, metadata)}</div>'
         f'<div class="doc-body">{"<hr>".join(parts)}</div></div>'
     )
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def document_message_html(message: str) -> str:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from corpus import DEV_SET, SEEDS
 
@@ -177,11 +178,71 @@ def test_ask_and_eval_through_a_chroma_server_and_an_llm_server(
     assert report["metrics"]["hit_at_5"] >= 2 / 3
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_two_ui_processes_share_one_chroma_server(chroma_server, tmp_path):
+    from eval.load import client
+
+    env = rag_env(
+        chroma_server.url, "shared", RAG_BACKEND="extractive", GRADIO_ANALYTICS_ENABLED="False"
+    )
+    assert rag(env, tmp_path, "index", "-q", str(SEEDS)).returncode == 0
+    urls, uis = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            with (tmp_path / f"ui-{port}.log").open("wb") as log:
+                uis.append(subprocess.Popen(
+                    [RAG, "ui", "--port", str(port)], env=env, cwd=tmp_path, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                ))  # fmt: skip
+            urls.append(f"http://127.0.0.1:{port}/")
+        for url, ui in zip(urls, uis, strict=True):
+            deadline = time.monotonic() + 600
+            while not _answers(url):
+                assert ui.poll() is None and time.monotonic() < deadline, "`rag ui` did not start"
+                time.sleep(0.5)
+
+        def ask_both(question: str) -> list[dict]:
+            return [client(url).predict(question=question, api_name="/ask") for url in urls]
+
+        railway = ask_both("How long is the planned new railway between Iran and Turkey?")
+        assert all("200" in answer["answer"] for answer in railway)
+        assert railway[0]["citations"] == railway[1]["citations"] != []
+
+        news = tmp_path / "news"  # indexed while both processes serve
+        news.mkdir()
+        (news / "zebra.txt").write_text(
+            "Zebra treaty signed\n\nThe zebra treaty between Iran and Armenia was signed in "
+            "Yerevan in March 2031. It covers the trade in striped fabrics.\n",
+            encoding="utf-8",
+        )
+        assert rag(env, tmp_path, "index", "-q", str(news)).returncode == 0
+        for answer in ask_both("Where was the zebra treaty signed?"):
+            assert "Yerevan" in answer["answer"]
+            assert {c["doc_id"] for c in answer["citations"]} == {"zebra.txt"}
+    finally:
+        for ui in uis:
+            if ui.poll() is None:
+                os.killpg(ui.pid, signal.SIGTERM)
+                try:
+                    ui.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(ui.pid, signal.SIGKILL)
+                    ui.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @contextmanager
 def gated_proxy(target: str, token: str, cert: Path, key: Path) -> Iterator[str]:
     """HTTPS in front of Chroma that lets through only requests carrying the token in
     X-Chroma-Token (what an nginx or Envoy in front of a shared Chroma server does)."""
-    import httpx
 
     class Gate(BaseHTTPRequestHandler):
         def forward(self) -> None:
@@ -259,7 +320,7 @@ def test_tls_and_a_token_reach_a_gated_server(chroma_server, tmp_path, embedder)
 def test_an_unreachable_server_is_a_fast_clear_error(tmp_path):
     import chromadb  # noqa: F401  (imported before the clock starts: imports are slow here)
 
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}"):
         open_client(url=url)
@@ -350,7 +411,7 @@ def test_a_run_that_gives_up_is_resumed_by_the_next(own_chroma_server, tmp_path)
     assert_clean_build(server_store(own_chroma_server.url, "resume"), expected)
 
 
-def _closed_port() -> int:
+def free_port() -> int:
     """A port nothing listens on (bound for a moment, then released)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

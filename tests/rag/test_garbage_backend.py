@@ -24,7 +24,7 @@ from rag.types import Answer
 from ui import render
 
 QUESTION = "How long will the railway between Turkey and Iran be?"
-MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[\s*(\d{1,3})(?:\s*,\s*\d{1,3})*\s*\]")  # what reads as [n]
 CITE_LINK = re.compile(r'<a class="cite"[^>]*>\[(\d+)\]</a>')
 
 Reply = str | BaseException | Callable[[GenerationRequest], Iterator[str]]
@@ -130,6 +130,22 @@ def test_an_exception_gives_the_passages_and_a_message(retriever, sentence_embed
     answer = pipeline(retriever, sentence_embed, error).ask(QUESTION)
     expected = "crashed" if isinstance(error, BackendError) else type(error).__name__
     assert_failed_clearly(answer, expected)
+
+
+def test_a_failing_backend_in_a_follow_up_gives_the_passages(retriever, sentence_embed):
+    history = [("How long is the railway?", "About 200 kilometers [1].")]
+    pipe = pipeline(retriever, sentence_embed, RuntimeError("no condense either"))
+    answer = pipe.ask("And what will it cost?", history)
+    assert_failed_clearly(answer, "RuntimeError")
+
+
+@pytest.mark.parametrize("markers", ["[1, 2]", "[ 1 ]", "[1,2] [7]"])
+def test_markers_in_other_shapes_are_read_as_markers(retriever, sentence_embed, markers):
+    reply = f"Reports say that this railway will be approximately 200 kilometers long {markers}."
+    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+    assert_nothing_invented(answer)
+    assert not answer.abstained and answer.sentences[0].citations, answer.answer
+    assert markers not in answer.answer
 
 
 def test_a_failure_mid_stream_shows_no_partial_answer(retriever, sentence_embed):

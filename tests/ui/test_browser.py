@@ -89,7 +89,7 @@ def page(browser, served):
 
 
 def ask(page, question: str) -> None:
-    """Type a question, send it, and wait for the final reply: an answer's meta line, or an error."""
+    """Type a question, send it, wait for the final reply: an answer's meta line, or an error."""
     done = page.locator("#chat .meta, #chat .error")
     before = done.count()
     page.locator("#question textarea").fill(question)
@@ -177,8 +177,8 @@ def test_hostile_document_and_question_render_as_text(page, served):
     )
     assert page.get_by_text('<img src=x onerror="window.pwned=1">').first.is_visible()
     card = page.locator("#src-1-1")
-    assert "forty rescued birds" in card.inner_text()
-    assert '<script>window.pwned = "script"' in card.inner_text()
+    assert "falcon" in card.inner_text()
+    assert "<script>window.pwned" in card.inner_text() or "<img src=x" in card.inner_text()
     card.locator(".open-doc").click()
     page.locator("#doc-quote").wait_for()
     text = page.locator("#document").inner_text()

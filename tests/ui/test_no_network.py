@@ -50,10 +50,15 @@ sys.addaudithook(_hook)
 
 # Runs inside the namespace: index, ask, serve and ask the page; prints what it found.
 SCENARIO = """
-import json, os, socket, subprocess, sys, time
+import json, socket, subprocess, sys, tempfile, time
 
 rag, seeds, question = sys.argv[1:4]
 found = {"links": subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout}
+# a canary: the hook must see this connect attempt, and the namespace must refuse it
+canary = "import socket\\ntry: socket.create_connection(('192.0.2.1', 9), 2)\\n" \\
+    "except OSError as e: print(e)"
+run = subprocess.run([sys.executable, "-c", canary, "canary"], capture_output=True, text=True)
+found["canary"] = run.stdout
 index = subprocess.run([rag, "index", seeds, "-q"], capture_output=True, text=True)
 found["index"] = [index.returncode, index.stderr[-2000:]]
 ask = subprocess.run([rag, "ask", question, "--json"], capture_output=True, text=True)
@@ -62,13 +67,8 @@ found["ask"] = [ask.returncode, ask.stdout if ask.returncode == 0 else ask.stder
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-server = subprocess.Popen(
-    [sys.executable, "-c",
-     "from ui.app import build_app, launch\\nfrom ui.settings import Settings\\n"
-     "s = Settings()\\nlaunch(build_app(s), s)"],
-    env={**os.environ, "RAG_UI_PORT": str(port)},
-    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-)
+log = tempfile.TemporaryFile("w+")
+server = subprocess.Popen([rag, "ui", "--port", str(port)], stdout=log, stderr=log, text=True)
 try:
     import httpx
     url = f"http://127.0.0.1:{port}/"
@@ -79,12 +79,16 @@ try:
         except httpx.HTTPError:
             time.sleep(0.5)
     found["page"] = [page.status_code, page.text]
+    import os
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the client's own switch, as the docs say
     from gradio_client import Client
     client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
     found["ui"] = client.predict(question=question, api_name="/ask")
 finally:
     server.terminate()
-    found["server_log"] = server.communicate(timeout=30)[1][-2000:]
+    server.wait(timeout=30)
+    log.seek(0)
+    found["server_log"] = log.read()[-2000:]
 print(json.dumps(found))
 """
 
@@ -135,4 +139,6 @@ def test_index_ask_and_the_page_work_with_the_network_cut(tmp_path):
     assert status == 200 and "<html" in page.lower()
     assert "200" in found["ui"]["answer"] and found["ui"]["citations"], found
     attempts = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert attempts == [], f"network attempts: {attempts}"
+    canary = [a for a in attempts if a["argv"][-1:] == ["canary"]]
+    assert canary and "unreachable" in found["canary"], "the hook sees a connect, which fails"
+    assert [a for a in attempts if a not in canary] == [], f"network attempts: {attempts}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-import pytest
 from corpus import SEEDS
 
 from rag.types import Answer, AnswerSentence, Citation, Passage
@@ -193,15 +192,16 @@ def test_scores_list_every_retrieved_passage():
     assert "All retrieved passages" not in render.turn_sources(answer, 1, _lookup, False)
 
 
-@pytest.mark.parametrize("inside", [True, False])
-def test_document_shows_body_sections_with_the_quote_highlighted(inside):
+def test_document_shows_only_the_body_with_the_quote_highlighted():
     citation = _citation()
-    body = (citation.start - 200, citation.end + 200)
-    sections = [body] if inside else [(0, 100)]
+    body = [(citation.start - 200, citation.end + 200), (citation.end + 400, citation.end + 500)]
     html = render.document_html(
-        "Title", {"publisher": "Stern"}, SOURCE, sections, citation.start, citation.end
+        "Title", {"publisher": "Stern"}, SOURCE, body, citation.start, citation.end
     )
-    assert html.count("<mark") == 1
+    assert html.count("<mark") == 1 and html.count('class="doc-section"') == 2
     assert f"id='doc-quote'>{QUOTE}</mark>" in html
-    if not inside:  # the quote's paragraph is added to a body that missed it
-        assert html.count('class="doc-section"') == 2
+    gap = SOURCE[citation.end + 220 : citation.end + 380]
+    assert render.esc(gap) not in html  # what lies between sections is not shown
+    forged = render.document_html("Title", {}, SOURCE, body, 0, len(SOURCE))
+    assert render.esc(SOURCE[:200]) not in forged and render.esc(gap) not in forged
+    assert forged.count("<mark") == 2  # a range over everything highlights only the body
