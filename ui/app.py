@@ -152,7 +152,7 @@ def respond(
     started = time.perf_counter()
     skip = gr.skip()
     if question:
-        messages.append(_user(render.question_html(render._short(question, 600))))
+        messages.append(_user(render.question_html(render.short(question, 600))))
     messages.append(_assistant(render.pending_html()))
     yield "", messages, skip, skip, skip
     try:
@@ -209,6 +209,8 @@ def ask(
     """
     if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:
         raise gr.Error(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+    if any(not isinstance(turn, list | tuple) or len(turn) != 2 for turn in history or []):
+        raise gr.Error("history must be a list of [question, answer] pairs")
     turns = [(str(q), str(a)) for q, a in (history or [])]
     try:
         pipe = services.pipeline(backend or services.settings.backend)
@@ -267,6 +269,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                 chat = gr.Chatbot(
                     elem_id="chat",
                     label="Chat",
+                    show_label=False,
                     height=560,
                     latex_delimiters=[],
                     buttons=["copy"],
@@ -283,8 +286,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                         scale=6,
                         autofocus=True,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70)
-                    clear = gr.Button("New chat", variant="secondary", scale=1, min_width=110)
+                    send = gr.Button("Ask", variant="primary", scale=0, min_width=90)
+                    clear = gr.Button("New chat", variant="secondary", scale=0, min_width=130)
                 with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
                     backend = gr.Dropdown(
                         BACKENDS, value=default_backend, label="Backend", min_width=150

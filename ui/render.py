@@ -234,14 +234,14 @@ def sources_html(answers: Sequence[Answer], lookup: Lookup, show_scores: bool) -
         )
         sections.append(
             f'<details class="turn" id="turn-{turn}"{" open" if turn == len(answers) else ""}>'
-            f'<summary><span class="turn-n">Answer {turn}</span> {esc(_short(answer.question))}'
+            f'<summary><span class="turn-n">Answer {turn}</span> {esc(short(answer.question))}'
             f' <span class="turn-count">{summary}</span></summary>'
             f"{turn_sources(answer, turn, lookup, show_scores)}</details>"
         )
     return "".join(sections) or empty_sources_html()
 
 
-def _short(text: str, limit: int = 80) -> str:
+def short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -56,7 +56,12 @@ def served(tmp_path_factory, embedder):
     store_dir = root / "store"
     store = ChunkStore(open_client(store_dir), "corpus")
     index_paths([SEEDS, hostile], store, embedder, ChunkSpec(), progress=False)
-    settings = Settings(store_dir=store_dir, ui_port=_free_port(), backend="extractive")
+    settings = Settings(
+        store_dir=store_dir,
+        ui_port=_free_port(),
+        backend="extractive",
+        openai_base_url=f"http://127.0.0.1:{_free_port()}/v1",  # an LLM server that is down
+    )
     demo = build_app(settings)
     launch(demo, settings, block=False)
     yield f"http://127.0.0.1:{settings.ui_port}", hostile
@@ -166,7 +171,18 @@ def test_an_unanswerable_question_abstains_and_errors_are_chat_messages(page):
     ask(page, "x" * 2100)
     error = last_answer(page).locator(".error")
     assert "the limit is 2,000" in error.inner_text()
+
+    page.get_by_text("Settings").click()
+    page.get_by_label("Backend").click()
+    page.get_by_role("option", name="openai").click()
+    ask(page, "Why did Azerbaijan and Iran return to the negotiating table?")
+    error = last_answer(page).locator(".error")
+    assert "The openai backend failed" in error.inner_text()
+    assert "openai" in last_answer(page).locator(".meta").inner_text()
+    label = page.locator("#turn-2 .label", has_text="Passages retrieved for your question")
+    assert label.is_visible() and page.locator("#turn-2 .card.passage").count() >= 1
     assert "Traceback" not in page.content()
+    shoot(page, "backend-down")
 
 
 def test_hostile_document_and_question_render_as_text(page, served):
@@ -207,3 +223,12 @@ def test_gradio_client_gets_the_answer_and_its_citations(served):
     for citation in result["citations"]:
         source = (SEEDS / citation["doc_id"]).read_text(encoding="utf-8")
         assert source[citation["start"] : citation["end"]] == citation["quote"]
+
+    first = client.predict("What did Iran's president sign during his visit to Moscow?",
+                           api_name="/ask")  # fmt: skip
+    history = [[first["question"], first["answer"]]]
+    assert client.predict("Which areas does it cover?", api_name="/ask")["abstained"]
+    follow_up = client.predict("Which areas does it cover?", history=history, api_name="/ask")
+    assert not follow_up["abstained"] and follow_up["citations"]
+    with pytest.raises(Exception, match="top_k must be between 1 and 20"):
+        client.predict("Why?", top_k=99, api_name="/ask")
