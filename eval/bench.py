@@ -34,6 +34,15 @@ Chroma collection of that many chunks, BM25 over all of them, and queries embedd
 model. At those sizes `index_ratio_vs_raw_embedder` is projected: the model's measured time
 per chunk (on the pool) plus our measured non-embedding time per chunk, against the model
 alone; `embeddings` says "model" or "reused" for every size.
+
+Above `bulk_above` chunks (default 50,000: the 100k size) the writes are buffered too:
+`index_paths` runs unchanged (read, clean, chunk, version, skip-if-complete), but the store it
+writes to (`buffered_store`) collects new documents and writes them 5,000 chunks per Chroma
+call instead of one document at a time. Measured here, the per-document path slowed to about
+17 chunks/s past 15k chunks on the busy machine (Chroma's HNSW insert and its per-call write
+cost: about 75% of our non-model indexing time at 10k in the profile), so a 100k build would
+take over an hour; `writes` says "per document" or "buffered" for every size. The records are
+the same, so the no-change re-index that follows runs on the plain store and must skip all.
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ SEEDS = ROOT / "seeds"
 DEV_QUESTIONS = ROOT / "eval" / "questions" / "dev.jsonl"
 DEFAULT_OUT = ROOT / "eval" / "results" / "bench"
 NOISE = 0.3  # perturbation of a reused vector (cosine to its pool vector about 0.96)
+BULK_CHUNKS = 5_000  # chunks per buffered write (sizes above `bulk_above`)
 COLLECTION = "bench"
 
 
@@ -75,6 +85,7 @@ class BenchConfig:
     rounds: int = 3  # passes over the questions for retrieval latency
     real_embed_max: int = 2_000
     pool: int = 512
+    bulk_above: int = 50_000  # larger sizes write to Chroma in buffered batches (see docstring)
     llm_questions: int = 2
     llm_max_tokens: int = 64
     cold: bool = True
@@ -258,6 +269,7 @@ class Corpus:
     docs: Path
     target: int | None
     reused: bool = False
+    bulk: bool = False
     pool_path: Path | None = None
     raw_chunks_per_s: list[float] = field(default_factory=list)
     chunk_texts: list[str] = field(default_factory=list)
@@ -290,7 +302,13 @@ def prepare(label: str, config: BenchConfig, work: Path) -> Corpus:
         corpus = Corpus(label, SEEDS, None)
     else:
         folder = write_corpus(target, config.out / "corpora", SEEDS, config.seed)
-        corpus = Corpus(label, corpus_docs(folder), target, reused=target > config.real_embed_max)
+        corpus = Corpus(
+            label,
+            corpus_docs(folder),
+            target,
+            reused=target > config.real_embed_max,
+            bulk=target > config.bulk_above,
+        )
     if not corpus.reused:
         corpus.chunk_texts = chunk_texts(corpus.docs)
         return corpus
@@ -311,7 +329,52 @@ def prepare(label: str, config: BenchConfig, work: Path) -> Corpus:
 # --- indexing -----------------------------------------------------------------------------
 
 
-def child_index(docs: Path, store_dir: Path, pool_path: Path | None) -> dict:
+def buffered_store(client: Any):
+    """A ChunkStore whose `replace` of new documents is written BULK_CHUNKS chunks at a time."""
+    from index.store import ChunkStore
+
+    class BufferedStore(ChunkStore):
+        def __init__(self) -> None:
+            super().__init__(client, COLLECTION)
+            self.pending: list[tuple[Any, list, list]] = []
+
+        def replace(self, doc, nodes, embeddings) -> None:
+            self.pending.append((doc, nodes, embeddings))
+            if sum(len(n) for _, n, _ in self.pending) >= BULK_CHUNKS:
+                self.flush()
+
+        def flush(self) -> None:
+            rows = [row for _, nodes, embs in self.pending for row in zip(nodes, embs, strict=True)]
+            size = client.get_max_batch_size()
+            for first in range(0, len(rows), size):
+                batch = rows[first : first + size]
+                self.chunks.add(
+                    ids=[n.node_id for n, _ in batch],
+                    documents=[n.text for n, _ in batch],
+                    metadatas=[n.metadata for n, _ in batch],
+                    embeddings=[e for _, e in batch],
+                )
+            if self.pending:  # the same record `ChunkStore.replace` writes
+                self.docs.upsert(
+                    ids=[doc.doc_id for doc, _, _ in self.pending],
+                    documents=[doc.text for doc, _, _ in self.pending],
+                    metadatas=[
+                        {
+                            "content_hash": doc.content_hash,
+                            "n_chunks": len(nodes),
+                            "path": str(doc.path),
+                            "metadata": json.dumps(doc.metadata),
+                        }
+                        for doc, nodes, _ in self.pending
+                    ],
+                    embeddings=[[0.0]] * len(self.pending),
+                )
+            self.pending = []
+
+    return BufferedStore()
+
+
+def child_index(docs: Path, store_dir: Path, pool_path: Path | None, bulk: bool = False) -> dict:
     """Run in a fresh process: build, then re-index unchanged; report times and peak RSS."""
     import numpy as np
 
@@ -324,9 +387,14 @@ def child_index(docs: Path, store_dir: Path, pool_path: Path | None) -> dict:
     embedder = timed_cls(inner)
     count_tokens("warm up the tokenizer")
     sentence_spans("Warm up. The sentence splitter.")
-    store = ChunkStore(open_client(store_dir), COLLECTION)
+    client = open_client(store_dir)
+    store = buffered_store(client) if bulk else ChunkStore(client, COLLECTION)
     report = index_paths([docs], store, embedder, ChunkSpec(), progress=False)
+    if bulk:
+        seconds, _ = timed(store.flush)
+        report.seconds += seconds
     embed_seconds = embedder.seconds
+    store = ChunkStore(client, COLLECTION)
     again = index_paths([docs], store, embedder, ChunkSpec(), progress=False)
     if report.skipped or again.added or again.updated:
         raise RuntimeError(f"unexpected index result: {report.summary()} / {again.summary()}")
@@ -346,6 +414,8 @@ def build_ours(corpus: Corpus, store_dir: Path) -> dict:
     command += ["--store", str(store_dir)]
     if corpus.pool_path:
         command += ["--pool-vectors", str(corpus.pool_path)]
+    if corpus.bulk:
+        command += ["--bulk"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"the index child failed:\n{done.stderr[-3000:]}")
@@ -398,6 +468,7 @@ def bench_index(corpus: Corpus, reps: int, work: Path) -> tuple[dict, Path, Any]
     ratio = chunks_per_s / raw if not corpus.reused else (1 / raw) / (1 / raw + overhead)
     result = {
         "embeddings": "reused" if corpus.reused else "model",
+        "writes": "buffered" if corpus.bulk else "per document",
         "documents": first["documents"],
         "chunks": first["chunks"],
         "tokens": first["tokens"],
@@ -442,17 +513,26 @@ def bench_queries(store_dir: Path, baseline, questions: list[str], rounds: int) 
     first, _ = timed(lambda: pipe.retriever.retrieve(questions[0]))
     base_retriever.retrieve(questions[0])
     ours_r, base_r, ours_x, base_x, first_pass = [], [], [], [], []
+    cpu: dict[str, list[float]] = {"ours_r": [], "base_r": [], "ours_x": []}
+
+    def clock(call: Callable[[], Any], wall: list[float], key: str | None = None) -> None:
+        """Wall time, and this process's CPU time (all threads): the latter barely moves
+        with the machine's load, so it shows the work done even on a busy machine."""
+        started = time.process_time()
+        wall.append(timed(call)[0])
+        if key:
+            cpu[key].append(time.process_time() - started)
+
     for _ in range(rounds):
         for question in questions:
-            ours_r.append(timed(lambda q=question: pipe.retriever.retrieve(q))[0])
-            base_r.append(timed(lambda q=question: base_retriever.retrieve(q))[0])
+            clock(lambda q=question: pipe.retriever.retrieve(q), ours_r, "ours_r")
+            clock(lambda q=question: base_retriever.retrieve(q), base_r, "base_r")
     for round_ in range(2):
         for question in questions:
-            seconds, _ = timed(lambda q=question: pipe.ask(q))
-            ours_x.append(seconds)
+            clock(lambda q=question: pipe.ask(q), ours_x, "ours_x")
             if round_ == 0:
-                first_pass.append(seconds)
-            base_x.append(timed(lambda q=question: baseline.ask(q))[0])
+                first_pass.append(ours_x[-1])
+            clock(lambda q=question: baseline.ask(q), base_x)
     return {
         "first_retrieve_ms": _ms(first),
         "retrieve_p50_ms": _ms(percentile(ours_r, 50)),
@@ -463,6 +543,9 @@ def bench_queries(store_dir: Path, baseline, questions: list[str], rounds: int) 
         "extractive_p95_ms": _ms(percentile(ours_x, 95)),
         "extractive_first_pass_p50_ms": _ms(percentile(first_pass, 50)),
         "baseline_extractive_p50_ms": _ms(percentile(base_x, 50)),
+        "retrieve_cpu_p50_ms": _ms(percentile(cpu["ours_r"], 50)),
+        "baseline_retrieve_cpu_p50_ms": _ms(percentile(cpu["base_r"], 50)),
+        "extractive_cpu_p50_ms": _ms(percentile(cpu["ours_x"], 50)),
         "queries_per_side": len(ours_r),
     }
 
@@ -692,6 +775,32 @@ def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
     return result
 
 
+def merge(paths: Sequence[Path], out: Path) -> dict:
+    """One report from several runs (e.g. the 100k size run on its own): later sizes win.
+
+    Each size keeps the run it was measured in; `runs` lists every run's machine and config.
+    """
+    results = [json.loads(Path(p).read_text()) for p in paths]
+    merged = {**results[0], "sizes": {}, "runs": []}
+    for result in results:
+        merged["sizes"].update(result["sizes"])
+        merged["runs"].append(
+            {
+                "machine": result["machine"],
+                "config": result["config"],
+                "sizes": list(result["sizes"]),
+            }
+        )
+        for key in ("llamacpp", "llamacpp_ttft_ms", "llamacpp_overhead_ratio", "cold_ask_s"):
+            if merged.get(key) is None and result.get(key) is not None:
+                merged[key] = result[key]
+    merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda item: item[1]["chunks"]))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(merged, indent=2))
+    (out / "bench.md").write_text(table(merged) + "\n")
+    return merged
+
+
 def _config_dict(config: BenchConfig) -> dict:
     return {k: str(v) if isinstance(v, Path) else v for k, v in vars(config).items()}
 
@@ -710,9 +819,12 @@ COLUMNS = (
     ("RSS MB", "index_peak_rss_mb"),
     ("ret p50", "retrieve_p50_ms"),
     ("ret p95", "retrieve_p95_ms"),
+    ("ret CPU", "retrieve_cpu_p50_ms"),
     ("base p50", "baseline_retrieve_p50_ms"),
+    ("base CPU", "baseline_retrieve_cpu_p50_ms"),
     ("ext p50", "extractive_p50_ms"),
     ("ext p95", "extractive_p95_ms"),
+    ("ext CPU", "extractive_cpu_p50_ms"),
 )
 
 
@@ -725,13 +837,19 @@ def table(result: dict) -> str:
     for label, size in result["sizes"].items():
         cells = [label] + [_cell(size.get(key)) for _, key in COLUMNS[1:]]
         if size.get("index_ratio_projected"):
+            cells[3] = _cell(size.get("index_chunks_per_s_projected")) + "*"
             cells[5] += "*"
+        if size.get("writes") == "buffered":
+            cells[2] += "+bulk"
         lines.append("| " + " | ".join(cells) + " |")
     llm = result.get("llamacpp") or {}
     notes = [
         "",
-        "Latencies in ms; `vs raw`: our indexing speed / the embedding model alone; "
-        "`vs base`: baseline index time / ours; * projected (reused embeddings).",
+        "Latencies in ms. `idx ch/s`: our full build, chunks/s; `vs raw`: that / the embedding "
+        "model alone on the same texts; `vs base`: baseline build time / ours (same files); "
+        "`reused`: built with reused embeddings, * = projected with the model's measured speed "
+        "(eval/bench.py); `+bulk`: buffered writes; `CPU`: median CPU time of the process per "
+        "query (all threads), which the machine's load barely changes.",
     ]
     if "ttft_ms" in llm:
         notes.append(
@@ -790,9 +908,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--child-index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--pool-vectors", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--bulk", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--merge", type=Path, nargs="+", help="bench.json files to combine")
     args = parser.parse_args(argv)
+    if args.merge:
+        from eval.chart import draw
+
+        print(table(merge(args.merge, args.out)))
+        print(draw(json.loads((args.out / "bench.json").read_text()), args.out / "bench.png"))
+        return
     if args.child_index:
-        print(json.dumps(child_index(args.child_index, args.store, args.pool_vectors)))
+        result = child_index(args.child_index, args.store, args.pool_vectors, args.bulk)
+        print(json.dumps(result))
         return
     config = BenchConfig(
         sizes=[s.strip() for s in args.sizes.split(",") if s.strip()],

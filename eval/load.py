@@ -7,9 +7,9 @@ The server runs in its own process (the app `rag ui` serves, over the store in R
 or a fresh index of the seeds with --fresh-index), so its memory is measured alone. For each
 backend, a warm-up round runs first (every session asks its questions once: models loaded,
 caches filled), then the measured round asks the same again. Reported: requests, errors (an
-exception, an `error` in the answer, or a corpus question answered without a citation), p50 and
-p95 latency, and the server's memory after start, after the warm-up and after the measured round.
-Exit status 1 if any request failed.
+exception, or an `error` in the answer), answers without a citation (abstentions: a quality
+figure, not a failure), p50 and p95 latency, and the server's memory after start, after the
+warm-up and after the measured round. Exit status 1 if any request failed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Round:
     sessions: int
     requests: int = 0
     errors: list[str] = field(default_factory=list)
+    uncited: int = 0
     latencies_s: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -48,6 +49,7 @@ class Round:
             "sessions": self.sessions,
             "requests": self.requests,
             "errors": len(self.errors),
+            "uncited": self.uncited,
             "p50_s": round(percentile(self.latencies_s, 50) or 0.0, 2),
             "p95_s": round(percentile(self.latencies_s, 95) or 0.0, 2),
             "max_s": round(max(self.latencies_s, default=0.0), 2),
@@ -158,13 +160,16 @@ def run_round(
         for i in range(per_session):
             question = questions[(index * per_session + i) % len(questions)]
             started = time.perf_counter()
+            uncited = False
             try:
                 answer = api.predict(question=question, backend=backend, api_name="/ask")
-                problem = answer.get("error") or (None if answer["citations"] else "no citation")
+                problem = answer.get("error")
+                uncited = not answer["citations"]
             except Exception as error:
                 problem = f"{type(error).__name__}: {error}"
             with lock:
                 result.requests += 1
+                result.uncited += uncited
                 result.latencies_s.append(time.perf_counter() - started)
                 if problem:
                     result.errors.append(f"session {index}, {question!r}: {problem}")
@@ -179,21 +184,16 @@ def run_round(
     return result
 
 
-def run(
-    store_dir: Path,
-    plan: list[tuple[str, int]],
-    per_session: int,
-    log: Path,
-    say=print,
-) -> LoadResult:
-    """Serve the store, then for each (backend, sessions): a warm-up round and a measured one."""
+def run(store_dir: Path, plan: list[tuple[str, int, int]], log: Path, say=print) -> LoadResult:
+    """Serve the store, then for each (backend, sessions, questions per session): a warm-up
+    round and a measured one."""
     questions = corpus_questions()
     server = Server(store_dir, plan[0][0], log)
     result = LoadResult()
     try:
         server.wait()
         result.memory_mb["started"] = server.rss_mb()
-        for backend, sessions in plan:
+        for backend, sessions, per_session in plan:
             say(f"{backend}: warm-up, {sessions} sessions x {per_session} questions")
             warm = run_round(server.url, backend, sessions, questions, per_session)
             result.memory_mb[f"{backend} warm"] = server.rss_mb()
@@ -208,16 +208,13 @@ def run(
     return result
 
 
+COLUMNS = ("backend", "round", "sessions", "requests", "errors", "uncited", "p50_s", "p95_s",
+           "max_s", "per_minute")  # fmt: skip
+
+
 def table(result: LoadResult) -> str:
-    lines = [
-        "| backend | round | sessions | requests | errors | p50 s | p95 s | max s | per min |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in result.rounds:
-        lines.append(
-            f"| {r['backend']} | {r['round']} | {r['sessions']} | {r['requests']} | "
-            f"{r['errors']} | {r['p50_s']} | {r['p95_s']} | {r['max_s']} | {r['per_minute']} |"
-        )
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in result.rounds]
     memory = ", ".join(f"{k} {v} MB" for k, v in result.memory_mb.items())
     return "\n".join([*lines, "", f"server memory (RSS): {memory}"])
 
@@ -237,18 +234,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=25, help="extractive sessions at once")
     parser.add_argument("--llamacpp-sessions", type=int, default=4, help="0 to skip llamacpp")
-    parser.add_argument("--questions", type=int, default=4, help="questions per session")
+    parser.add_argument("--questions", type=int, default=4, help="per extractive session")
+    parser.add_argument("--llamacpp-questions", type=int, default=2, help="per llamacpp session")
     parser.add_argument("--fresh-index", action="store_true", help="index the seeds first")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    plan = [("extractive", args.sessions)]
+    plan = [("extractive", args.sessions, args.questions)]
     if args.llamacpp_sessions:
-        plan.append(("llamacpp", args.llamacpp_sessions))
+        plan.append(("llamacpp", args.llamacpp_sessions, args.llamacpp_questions))
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
         store = Path(os.environ.get("RAG_STORE_DIR", ROOT / ".rag"))
         if args.fresh_index:
             store = fresh_store(Path(tmp) / "store")
-        result = run(store, plan, args.questions, Path(tmp) / "server.log")
+        result = run(store, plan, Path(tmp) / "server.log")
     print(table(result))
     for error in result.errors[:20]:
         print(f"error: {error}", file=sys.stderr)

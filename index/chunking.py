@@ -75,7 +75,22 @@ def _fit(text: str, span: tuple[int, int], size: int) -> list[tuple[int, int, in
             start = last + len(text[last:stop]) - len(text[last:stop].lstrip())
         last = stop
     pieces.append((start, span[1], count_tokens(text[start : span[1]])))
-    return pieces
+    return [cut for piece in pieces for cut in _cut_word(text, piece, size)]
+
+
+def _cut_word(text: str, piece: tuple[int, int, int], size: int) -> list[tuple[int, int, int]]:
+    """A piece still over `size` is one long word (a URL, a base64 image): cut it by length."""
+    start, end, tokens = piece
+    if tokens <= size:
+        return [piece]
+    cuts, step = [], max(1, (end - start) * size // tokens)
+    while start < end:
+        stop = min(end, start + step)
+        while (n := count_tokens(text[start:stop])) > size and stop - start > 1:
+            stop = start + (stop - start) * 9 // 10
+        cuts.append((start, stop, n))
+        start = stop
+    return cuts
 
 
 def chunk_spans(text: str, section: tuple[int, int], spec: ChunkSpec) -> list[tuple[int, int, int]]:

@@ -68,10 +68,9 @@ def open_client(
             path=str(store_dir), settings=Settings(anonymized_telemetry=False, allow_reset=False)
         )
     except Exception as error:
-        raise StoreError(
-            f"the store at {store_dir} cannot be opened ({error}); "
-            f"rebuild it with `rag index --rebuild`"
-        ) from None
+        full = "disk is full" in str(error)  # not damaged: rebuilding would only lose the index
+        todo = "free some space on its disk" if full else "rebuild it with `rag index --rebuild`"
+        raise StoreError(f"the store at {store_dir} cannot be opened ({error}); {todo}") from None
 
 
 def ensure_folder(store_dir: Path) -> None:

@@ -77,10 +77,15 @@ class Services:
 
         return source
 
-    def warm_up(self) -> None:
-        """Load the embedder and build BM25 for the default backend before the first question."""
+    def warm_up(self, question: str) -> None:
+        """Before the first visitor: load the embedder and the default backend, build BM25; an
+        extractive backend answers `question` once (a generative one would hold the model)."""
         try:
-            self.pipeline(self.settings.backend).retriever.retrieve("warm up", 1)
+            pipe = self.pipeline(self.settings.backend)
+            if pipe.backend.generative:
+                pipe.retriever.retrieve(question, 1)
+            else:
+                pipe.ask(question)
         except Exception as error:  # the first question reports it properly
             log.warning("warm-up failed: %s", error)
 
@@ -254,7 +259,8 @@ def theme() -> gr.themes.Theme:
 def build_app(settings: Settings) -> gr.Blocks:
     services = Services(settings)
     examples = [{"text": q} for q in services.examples()]
-    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
+    warm_question = examples[0]["text"] if examples else "What do the documents say?"
+    threading.Thread(target=services.warm_up, args=(warm_question,), daemon=True).start()
     default_backend = settings.backend if settings.backend in BACKENDS else BACKENDS[0]
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:

@@ -62,7 +62,7 @@ def assert_clean_build(store: ChunkStore, expected: dict[str, int]) -> None:
 
 
 def big_corpus(folder: Path, copies: int) -> Path:
-    """`copies` variants of every seed: the same articles with one sentence changed."""
+    """`copies` variants of every seed: the same articles with one sentence added."""
     folder.mkdir()
     for i in range(copies):
         for seed in sorted(SEEDS.glob("*.txt")):
@@ -73,18 +73,19 @@ def big_corpus(folder: Path, copies: int) -> Path:
     return folder
 
 
-def server_store(url: str, collection: str) -> ChunkStore | None:
+def server_store(url: str, collection: str, client=None) -> ChunkStore | None:
     """The collection on the server, or None while `rag index` has not created it yet."""
     try:
-        return ChunkStore(open_client(url=url), collection, create=False, retry_s=120)
+        return ChunkStore(client or open_client(url=url), collection, create=False, retry_s=120)
     except StoreError:
         return None
 
 
 def wait_for_documents(url: str, collection: str, at_least: int, process) -> int:
+    client = open_client(url=url)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and process.poll() is None:
-        store = server_store(url, collection)
+        store = server_store(url, collection, client)
         if store and (n := len(store.documents())) >= at_least:
             return n
         time.sleep(0.3)

@@ -13,7 +13,7 @@ GROWTH_MB = 40  # a measured round must not keep growing the server
 
 def test_concurrent_sessions_get_cited_answers_and_memory_stays_flat(corpus_store, tmp_path):
     store_dir = Path(corpus_store.client.get_settings().persist_directory)
-    result = load.run(store_dir, [("extractive", SESSIONS)], PER_SESSION, tmp_path / "server.log")
+    result = load.run(store_dir, [("extractive", SESSIONS, PER_SESSION)], tmp_path / "server.log")
     print("\n" + load.table(result))
     assert result.errors == []
     warm, measured = result.rounds
