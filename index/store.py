@@ -11,6 +11,7 @@ repeating a write whose answer was lost never duplicates anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import ssl
@@ -228,6 +229,11 @@ class ChunkStore:
             )
             for doc_id, meta in zip(found["ids"], found["metadatas"], strict=True)
         }
+
+    def version(self) -> str:
+        """Changes whenever a document is added, changed or removed (by any process)."""
+        stored = sorted((d.doc_id, d.content_hash) for d in self.documents().values())
+        return hashlib.sha256(json.dumps(stored).encode()).hexdigest()
 
     def chunk_count(self, doc_id: str | None = None) -> int:
         if doc_id is None:

@@ -52,21 +52,21 @@ class HybridRetriever:
         self.embedder = embedder
         self.config = config
         self._bm25 = None
-        self._bm25_size = -1
+        self._version = ""
         self._checked = 0.0
         self._texts: dict[str, str] = {}
         self._lock = Lock()
 
-    # BM25 is built from the store's chunks once, and again only when the store changed.
-    # The store's size is read at most once per BM25_RECHECK_S, not on every query.
+    # BM25 and the cached source texts are rebuilt when the store's documents changed (also
+    # when another process re-indexed them); the store is asked at most once per BM25_RECHECK_S.
     def _sparse(self):
         now = time.monotonic()
         if self._bm25 is not None and now - self._checked < BM25_RECHECK_S:
             return self._bm25
-        count = self.store.chunk_count()
+        version = self.store.version()
         self._checked = now
         with self._lock:
-            if self._bm25 is None or count != self._bm25_size:
+            if self._bm25 is None or version != self._version:
                 from llama_index.retrievers.bm25 import BM25Retriever
 
                 nodes = self.store.nodes()
@@ -79,7 +79,8 @@ class HybridRetriever:
                     if nodes
                     else None
                 )
-                self._bm25_size = count
+                self._texts.clear()
+                self._version = version
             return self._bm25
 
     def source_text(self, doc_id: str) -> str:

@@ -52,6 +52,7 @@ def index_command(
 
     settings = Settings()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
+    logging.getLogger("index.store").setLevel(logging.WARNING)  # "server unreachable; retrying"
     paths = paths or [settings.corpus_dir]
     for path in paths:
         if not path.exists():
@@ -90,9 +91,9 @@ def _drop(settings: Settings) -> None:
     import shutil
 
     if settings.chroma_url:
-        from index.store import open_client
+        from ui import wiring
 
-        client = open_client(url=settings.chroma_url, token=settings.chroma_token)
+        client = wiring.client(settings)
         for name in (settings.collection, f"{settings.collection}-documents"):
             if name in [c.name for c in client.list_collections()]:
                 client.delete_collection(name)
@@ -380,7 +381,6 @@ def ui_command(
 ) -> None:
     """Serve the chat page in the browser; the API endpoint /ask answers scripts."""
     from rag.backends.base import available
-    from ui.app import build_app, exposure_warning, launch, login
     from ui.settings import Settings
 
     settings = Settings()
@@ -388,6 +388,8 @@ def ui_command(
     settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
     if settings.backend not in available():
         fail(f"unknown backend {settings.backend!r}; choose one of: {', '.join(available())}", 2)
+    from ui.app import build_app, exposure_warning, launch, login  # gradio: seconds to import
+
     try:
         login(settings)
     except ValueError as error:
