@@ -505,12 +505,24 @@ def ours_pipeline(store_dir: Path, backend: str = "extractive"):
     return settings, wiring.pipeline(settings, backend)
 
 
+class _Nothing:
+    def retrieve(self, _: str) -> None: ...
+
+    def ask(self, _: str) -> None: ...
+
+
 def bench_queries(store_dir: Path, baseline, questions: list[str], rounds: int) -> dict:
     from eval.baseline import TOP_K
 
     _, pipe = ours_pipeline(store_dir)
-    base_retriever = baseline.index.as_retriever(similarity_top_k=TOP_K)
     first, _ = timed(lambda: pipe.retriever.retrieve(questions[0]))
+    if baseline is None:  # ours alone (a store built earlier, see `queries_only`)
+        baseline = _Nothing()
+    base_retriever = (
+        baseline
+        if isinstance(baseline, _Nothing)
+        else baseline.index.as_retriever(similarity_top_k=TOP_K)
+    )
     base_retriever.retrieve(questions[0])
     ours_r, base_r, ours_x, base_x, first_pass = [], [], [], [], []
     cpu: dict[str, list[float]] = {"ours_r": [], "base_r": [], "ours_x": []}

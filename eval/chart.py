@@ -33,6 +33,8 @@ def draw(result: dict, path: Path) -> Path:
         ("retrieve_p95_ms", "ours: retrieve p95", "o--"),
         ("extractive_p50_ms", "ours: extractive answer p50", "s-"),
         ("baseline_retrieve_p50_ms", "baseline: retrieve p50 (dense top-2)", "^:"),
+        ("retrieve_cpu_p50_ms", "ours: retrieve, CPU time p50", "o-."),
+        ("extractive_cpu_p50_ms", "ours: extractive, CPU time p50", "s-."),
     ):
         latency.plot(chunks, series(key), style, label=name)
     latency.set_title("Query latency")

@@ -30,6 +30,7 @@ from index.documents import SourceDocument
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
+READ_PAGE = 5_000  # rows per read (see `_get_all`)
 TOKEN_HEADERS = ("Authorization", "X-Chroma-Token")
 T = TypeVar("T")
 
@@ -217,8 +218,19 @@ class ChunkStore:
         return min(WRITE_BATCH, self._call(self.client.get_max_batch_size))
 
     # --- reading -------------------------------------------------------------------------
+    def _get_all(self, collection: Any, **options: Any) -> dict[str, list]:
+        """`collection.get` in pages: one get of more than about 32k rows fails inside Chroma
+        (SQLite's "too many SQL variables"), e.g. BM25 and re-indexing at 100k chunks."""
+        found: dict[str, list] = {"ids": [], "documents": [], "metadatas": []}
+        while True:
+            page = self._call(collection.get, limit=READ_PAGE, offset=len(found["ids"]), **options)
+            for key, values in found.items():
+                values.extend(page.get(key) or [])
+            if len(page["ids"]) < READ_PAGE:
+                return found
+
     def documents(self) -> dict[str, StoredDocument]:
-        found = self._call(self.docs.get, include=["metadatas"])
+        found = self._get_all(self.docs, include=["metadatas"])
         return {
             doc_id: StoredDocument(
                 doc_id,
@@ -251,7 +263,7 @@ class ChunkStore:
 
     def nodes(self, where: dict | None = None) -> list[TextNode]:
         """Every chunk as a llama-index node (for BM25 and neighbour lookups)."""
-        found = self._call(self.chunks.get, where=where, include=["documents", "metadatas"])
+        found = self._get_all(self.chunks, where=where, include=["documents", "metadatas"])
         return [
             to_node(i, text, meta)
             for i, text, meta in zip(
@@ -326,7 +338,7 @@ class ChunkStore:
     def drop_orphans(self) -> int:
         """Delete chunks of documents that have no record (a run killed mid-document)."""
         known = set(self._call(self.docs.get, include=[])["ids"])
-        found = self._call(self.chunks.get, include=["metadatas"])
+        found = self._get_all(self.chunks, include=["metadatas"])
         orphans = {m["doc_id"] for m in found["metadatas"]} - known
         for doc_id in orphans:
             self._call(self.chunks.delete, where={"doc_id": doc_id})
