@@ -702,17 +702,11 @@ def _has_command(name: str) -> bool:
     )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cold_ui(env: dict, timeout: float = 120.0) -> float | None:
     """Seconds from `rag ui` start until its page answers on 127.0.0.1 (None: it never did)."""
-    port = _free_port()
+    from eval.load import free_port
+
+    port = free_port()
     env = env | {"RAG_UI_HOST": "127.0.0.1", "RAG_UI_PORT": str(port)}
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import stat
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from tqdm import tqdm
 
 from index.chunking import ChunkSpec, chunk_document
 from index.cleaning import CLEANING_VERSION
-from index.documents import Skipped, discover, read_document
+from index.documents import MAX_BYTES, Skipped, discover, read_document
 from index.store import ChunkStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,19 @@ def _version(content_hash: str, spec: ChunkSpec, embedder: BaseEmbedding) -> str
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _stored_version(path: Path, spec: ChunkSpec, embedder: BaseEmbedding) -> str | None:
+    """The version a file would be stored under, from its bytes alone: an unchanged file is
+    recognised without being cleaned and chunked again."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None  # read_document says why
+        content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return _version(content_hash, spec, embedder)
+
+
 def _ensure_space(store: ChunkStore, doc_id: str, n_chunks: int) -> None:
     """Stop before the disk of an embedded store fills up: Chroma compacts its write log even
     when reading, so a store on a full disk cannot be read until space is freed."""
@@ -83,6 +97,11 @@ def index_paths(
     files = list(discover(paths))
     for doc_id, path in tqdm(files, desc="indexing", unit="doc", disable=not progress):
         seen.add(doc_id)
+        old = stored.get(doc_id)
+        unchanged = old and old.content_hash == _stored_version(path, spec, embedder)
+        if unchanged and store.is_complete(old):
+            report.unchanged += 1
+            continue
         try:
             doc = read_document(doc_id, path)
         except ValueError as error:
@@ -90,10 +109,6 @@ def index_paths(
             log.warning("skipped %s: %s", path, error)
             continue
         doc.content_hash = _version(doc.content_hash, spec, embedder)
-        old = stored.get(doc_id)
-        if old and old.content_hash == doc.content_hash and store.is_complete(old):
-            report.unchanged += 1
-            continue
         nodes = chunk_document(doc, spec)
         _ensure_space(store, doc_id, len(nodes))
         texts = [n.get_content(MetadataMode.EMBED) for n in nodes]

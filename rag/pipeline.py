@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.backends.base import Backend, BackendError, GenerationRequest
-from rag.prompt import CONDENSE, NOT_FOUND, SYSTEM, fit_passages, user_prompt
+from rag.prompt import CONDENSE, NOT_FOUND, SYSTEM, fit_passages, user_prompt, without_headers
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.support import (
     SupportScorer,
@@ -160,7 +160,7 @@ class AnswerPipeline:
         return answer
 
     def _finish(self, answer: Answer, text: str, passages: list[Passage], started: float) -> Answer:
-        text = text.strip()
+        text = without_headers(text, passages).strip()
         if not text or _DECLINES.search(text):
             return self._abstain(answer, started)
         scorer = SupportScorer(

@@ -28,13 +28,24 @@ def fit_passages(passages: list[Passage], budget: int) -> list[Passage]:
     return kept
 
 
+def _header(passage: Passage) -> str:
+    return f"({passage.title})"
+
+
 def user_prompt(question: str, passages: list[Passage]) -> str:
-    blocks = "\n\n".join(f"[{p.n}] ({p.title})\n{p.text}" for p in passages)
+    blocks = "\n\n".join(f"[{p.n}] {_header(p)}\n{p.text}" for p in passages)
     return (
         f"Passages:\n<passages>\n{blocks}\n</passages>\n\n"
         f"Question: {question}\n"
         "Answer from the passages only, citing them like [1]."
     )
+
+
+def without_headers(text: str, passages: list[Passage]) -> str:
+    """The reply without copies of the passage headers (small models echo them as answers)."""
+    for passage in passages:
+        text = text.replace(_header(passage), "")
+    return text
 
 
 CONDENSE = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from corpus import SEEDS
+from ports import free_port
 
 import index  # noqa: F401  (offline switches)
 
@@ -43,12 +43,6 @@ def seeds_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "docs"
     shutil.copytree(SEEDS, folder)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ChromaServer:
@@ -131,11 +125,7 @@ def own_chroma_server(tmp_path):
 
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
-    """A real `python -m llama_cpp.server` with the packaged model; yields its /v1 base URL.
-
-    Adapted from `server_url` in tests/rag/backends/test_openai.py (module-scoped there) so
-    that tests outside tests/rag/backends can use one too; that module could switch to this.
-    """
+    """A real `python -m llama_cpp.server` with the packaged model; yields its /v1 base URL."""
     import urllib.request
 
     from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model

@@ -328,28 +328,21 @@ def build_app(settings: Settings) -> gr.Blocks:
         def answer(*args):
             yield from respond(services, *args)
 
-        chat_inputs = [question, chat, answers, backend, top_k, show_scores]
-        chat_outputs = [question, chat, answers, sources, tabs]
-        gr.on(
-            [question.submit, send.click],
-            answer,
-            chat_inputs,
-            chat_outputs,
-            api_visibility="private",
-            concurrency_id="answer",
-            show_progress="hidden",
-        )
+        answer_event = {
+            "fn": answer,
+            "inputs": [question, chat, answers, backend, top_k, show_scores],
+            "outputs": [question, chat, answers, sources, tabs],
+            "api_visibility": "private",
+            "concurrency_id": "answer",
+            "show_progress": "hidden",
+        }
+        gr.on([question.submit, send.click], **answer_event)
 
         def pick_example(event: gr.SelectData) -> str:
             return event.value["text"]
 
         chat.example_select(pick_example, None, question, api_visibility="private").then(
-            answer,
-            chat_inputs,
-            chat_outputs,
-            api_visibility="private",
-            concurrency_id="answer",
-            show_progress="hidden",
+            **answer_event
         )
         show_scores.change(
             lambda kept, scores: render.sources_html(kept, services.lookup(), scores),

@@ -178,13 +178,14 @@ def test_sigkill_at_20_moments_then_the_next_run_completes(tmp_path):
         write_variant(corpus, variant)
         process = start_index(corpus, store)
         locked = wait_for_lock(process, store)
-        # stratified: kill i lands in the i-th twentieth of the writing phase (as long as the
-        # clean build's, give or take: 0.8 of it, so that few runs end before their kill)
-        moment = locked + 0.8 * writing_s * (i + rng.random()) / KILLS
+        # stratified: kill i lands in the i-th twentieth of the writing phase, whose length is
+        # the clean build's at first and shrinks whenever a run ends before its kill
+        moment = locked + writing_s * (i + rng.random()) / KILLS
         time.sleep(max(0.0, moment - time.monotonic()))
         process.send_signal(signal.SIGKILL)
         process.communicate()
         killed = process.returncode == -signal.SIGKILL
+        writing_s *= 1.0 if killed else 0.8
 
         left_work = finish(corpus, store, by_cli=i % 5 == 4) and killed
         interrupted += left_work

@@ -75,6 +75,21 @@ def test_prune_drops_documents_whose_files_are_gone(seeds_copy, tmp_path, embedd
     assert store.chunk_count("004_39dbd394bf72ebd5.txt") == 0
 
 
+def test_store_version_changes_exactly_when_documents_do(seeds_copy, tmp_path, embedder):
+    store, _ = build(seeds_copy, tmp_path / "store", embedder)
+    first = store.version()
+    assert first
+    store, _ = build(seeds_copy, tmp_path / "store", embedder)
+    assert store.version() == first  # nothing changed
+    shutil.copy(seeds_copy / "001_a9912d943c8d215c.txt", seeds_copy / "new.txt")
+    store, _ = build(seeds_copy, tmp_path / "store", embedder)
+    added = store.version()
+    assert added != first
+    (seeds_copy / "new.txt").unlink()
+    store, _ = build(seeds_copy, tmp_path / "store", embedder, prune=True)
+    assert store.version() not in {first, added}
+
+
 def test_bad_files_are_reported_and_skipped(seeds_copy, tmp_path):
     (seeds_copy / "empty.txt").write_text("")
     (seeds_copy / "binary.txt").write_bytes(b"\x00\x01\x02 binary junk" * 20)

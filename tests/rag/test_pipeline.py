@@ -125,6 +125,15 @@ def test_the_model_saying_it_does_not_know_is_an_abstention(retriever, sentence_
     assert answer.abstained
 
 
+def test_an_echoed_passage_header_is_not_an_answer(retriever, sentence_embed):
+    title = retriever.retrieve(QATAR).passages[0].title
+    echo = scripted(retriever, sentence_embed, f"[1] ({title})").ask(QATAR)
+    assert echo.abstained and echo.citations == []
+    reply = f"[1] ({title})\nQatar, a key Turkish ally, was ensnared [1]."
+    answer = scripted(retriever, sentence_embed, reply).ask(QATAR)
+    assert [s.text for s in answer.sentences] == ["Qatar, a key Turkish ally, was ensnared."]
+
+
 def test_streaming_yields_text_then_the_answer(extractive):
     events = list(extractive.stream("How many articles does the Russia–Iran agreement contain?"))
     *pieces, final = events

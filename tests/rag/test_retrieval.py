@@ -1,8 +1,16 @@
 import itertools
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from corpus import SEEDS
 
-from rag.retrieval import rrf
+from index.chunking import ChunkSpec
+from index.indexer import index_paths
+from index.store import ChunkStore, open_client
+from rag.retrieval import BM25_RECHECK_S, HybridRetriever, RetrievalConfig, rrf
 
 
 def test_rrf_rewards_agreement_and_respects_weights():
@@ -55,3 +63,20 @@ def test_weak_evidence_for_off_topic_questions(retriever):
     on_topic = retriever.retrieve("How long will the Iran Turkey railway be?").best_dense
     off_topic = retriever.retrieve("How do I bake sourdough bread at home?").best_dense
     assert off_topic < 0.2 < on_topic
+
+
+def test_a_document_indexed_by_another_process_reaches_bm25(seeds_copy, tmp_path, embedder):
+    store_dir = tmp_path / "store"
+    store = ChunkStore(open_client(store_dir), "corpus")
+    index_paths([seeds_copy], store, embedder, ChunkSpec(), progress=False)
+    retriever = HybridRetriever(store, embedder, RetrievalConfig(dense_weight=0.0))
+    assert retriever.retrieve("quokka sanctuary").best_sparse == 0.0  # BM25 built now
+    text = (seeds_copy / "001_a9912d943c8d215c.txt").read_text(encoding="utf-8")
+    quokka = text[: len(text) // 3] + "\nThe quokka sanctuary opened on Rottnest Island.\n"
+    (seeds_copy / "quokka.txt").write_text(quokka, encoding="utf-8")
+    rag = Path(sys.executable).parent / "rag"
+    env = {**os.environ, "RAG_STORE_DIR": str(store_dir)}
+    subprocess.run([rag, "index", str(seeds_copy)], env=env, check=True, capture_output=True)
+    time.sleep(BM25_RECHECK_S)
+    top = retriever.retrieve("quokka sanctuary", top_k=1).passages[0]
+    assert top.doc_id == "quokka.txt"

@@ -6,12 +6,12 @@ each test opens a fresh page. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from corpus import ARTIFACTS, SEEDS
+from ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,12 +35,6 @@ The trust hopes to release half of the birds back into the wild before the rainy
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, embedder):
     """The app as `rag ui` serves it, over seeds + hostile.txt indexed into a fresh store."""
@@ -58,9 +52,9 @@ def served(tmp_path_factory, embedder):
     index_paths([SEEDS, hostile], store, embedder, ChunkSpec(), progress=False)
     settings = Settings(
         store_dir=store_dir,
-        ui_port=_free_port(),
+        ui_port=free_port(),
         backend="extractive",
-        openai_base_url=f"http://127.0.0.1:{_free_port()}/v1",  # an LLM server that is down
+        openai_base_url=f"http://127.0.0.1:{free_port()}/v1",  # an LLM server that is down
     )
     demo = build_app(settings)
     launch(demo, settings, block=False)

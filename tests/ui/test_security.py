@@ -17,6 +17,7 @@ import httpx
 import psutil
 import pytest
 from corpus import SEEDS
+from ports import free_port
 
 from ui import render
 from ui.app import Services, build_app, exposure_warning, launch, login
@@ -25,12 +26,6 @@ from ui.settings import Settings
 RAG = str(Path(sys.executable).parent / "rag")
 QUESTION = "How long will the railway between Turkey and Iran be?"
 USER, PASSWORD = "reader", "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def api_client(url: str, auth: tuple[str, str] | None = None):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
+from ports import free_port
 
 from rag.backends.base import BackendError, GenerationRequest, create_backend
 from rag.pipeline import AnswerConfig, AnswerPipeline
@@ -34,62 +31,22 @@ REQUEST = GenerationRequest(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server_url(model_path, tmp_path_factory):
-    """`python -m llama_cpp.server` on a free loopback port, stopped after the module."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("llm-server") / "server.log"
-    options = f"--host 127.0.0.1 --port {port} --n_ctx 2048 --n_threads 2".split()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), *options]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the llama.cpp server exited:\n{log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the llama.cpp server never answered:\n{log.read_text()[-2000:]}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def down_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
 @pytest.mark.slow
-def test_it_streams_an_answer_from_a_real_server(server_url):
-    backend = create_backend("openai", base_url=server_url, model="local", max_tokens=40)
+def test_it_streams_an_answer_from_a_real_server(llama_server):
+    backend = create_backend("openai", base_url=llama_server, model="local", max_tokens=40)
     pieces = list(backend.execute(REQUEST, stream=True))
     assert len(pieces) > 1
     assert "200" in "".join(pieces)
 
 
 @pytest.mark.slow
-def test_complete_goes_through_the_same_server(server_url):
-    backend = create_backend("openai", base_url=server_url, max_tokens=40)
+def test_complete_goes_through_the_same_server(llama_server):
+    backend = create_backend("openai", base_url=llama_server, max_tokens=40)
     reply = backend.complete("What is the capital of France? Reply with the city name only.")
     assert "paris" in reply.lower()
 
