@@ -331,7 +331,7 @@ def prepare(label: str, config: BenchConfig, work: Path) -> Corpus:
 
 def buffered_store(client: Any):
     """A ChunkStore whose `replace` of new documents is written BULK_CHUNKS chunks at a time."""
-    from index.store import ChunkStore
+    from index.store import ChunkStore, document_record
 
     class BufferedStore(ChunkStore):
         def __init__(self) -> None:
@@ -354,19 +354,11 @@ def buffered_store(client: Any):
                     metadatas=[n.metadata for n, _ in batch],
                     embeddings=[e for _, e in batch],
                 )
-            if self.pending:  # the same record `ChunkStore.replace` writes
+            if self.pending:
                 self.docs.upsert(
                     ids=[doc.doc_id for doc, _, _ in self.pending],
                     documents=[doc.text for doc, _, _ in self.pending],
-                    metadatas=[
-                        {
-                            "content_hash": doc.content_hash,
-                            "n_chunks": len(nodes),
-                            "path": str(doc.path),
-                            "metadata": json.dumps(doc.metadata),
-                        }
-                        for doc, nodes, _ in self.pending
-                    ],
+                    metadatas=[document_record(doc, len(nodes)) for doc, nodes, _ in self.pending],
                     embeddings=[[0.0]] * len(self.pending),
                 )
             self.pending = []
@@ -505,24 +497,12 @@ def ours_pipeline(store_dir: Path, backend: str = "extractive"):
     return settings, wiring.pipeline(settings, backend)
 
 
-class _Nothing:
-    def retrieve(self, _: str) -> None: ...
-
-    def ask(self, _: str) -> None: ...
-
-
 def bench_queries(store_dir: Path, baseline, questions: list[str], rounds: int) -> dict:
     from eval.baseline import TOP_K
 
     _, pipe = ours_pipeline(store_dir)
     first, _ = timed(lambda: pipe.retriever.retrieve(questions[0]))
-    if baseline is None:  # ours alone (a store built earlier, see `queries_only`)
-        baseline = _Nothing()
-    base_retriever = (
-        baseline
-        if isinstance(baseline, _Nothing)
-        else baseline.index.as_retriever(similarity_top_k=TOP_K)
-    )
+    base_retriever = baseline.index.as_retriever(similarity_top_k=TOP_K)
     base_retriever.retrieve(questions[0])
     ours_r, base_r, ours_x, base_x, first_pass = [], [], [], [], []
     cpu: dict[str, list[float]] = {"ours_r": [], "base_r": [], "ours_x": []}

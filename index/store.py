@@ -334,14 +334,7 @@ class ChunkStore:
             self.docs.upsert,
             ids=[doc.doc_id],
             documents=[doc.text],
-            metadatas=[
-                {
-                    "content_hash": doc.content_hash,
-                    "n_chunks": len(nodes),
-                    "path": str(doc.path),
-                    "metadata": json.dumps(doc.metadata),
-                }
-            ],
+            metadatas=[document_record(doc, len(nodes))],
             embeddings=[[0.0]],
         )
         self._touch()
@@ -356,6 +349,16 @@ class ChunkStore:
         if orphans:
             self._touch()
         return len(orphans)
+
+
+def document_record(doc: SourceDocument, n_chunks: int) -> dict[str, Any]:
+    """The metadata of a document's record: what `documents()` reads back."""
+    return {
+        "content_hash": doc.content_hash,
+        "n_chunks": n_chunks,
+        "path": str(doc.path),
+        "metadata": json.dumps(doc.metadata),
+    }
 
 
 def to_node(chunk_id: str, text: str, meta: dict[str, Any]) -> TextNode:
