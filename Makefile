@@ -13,7 +13,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --extra llamacpp --extra openai --extra bench
+	$(UV) sync --frozen --compile-bytecode --extra llamacpp --extra openai --extra bench
 
 # The chat runs on the local LLM by default; RAG_BACKEND=extractive make run needs no model.
 run: install
@@ -23,6 +23,7 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 	$(RAG) eval eval/questions/dev.jsonl --backend extractive --fresh-index --corpus seeds -q \
 		--out eval/results/ci --fail-under hit_at_1=0.7 --fail-under hit_at_5=0.9 \

@@ -36,6 +36,7 @@ from llama_index.core.query_engine import CitationQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
+from eval.stats import ms
 from index.documents import SUFFIXES
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.prompt import NOT_FOUND
@@ -131,15 +132,14 @@ def _request(prompt: str) -> GenerationRequest:
 class BaselinePipeline:
     """Index `corpus_dir` into an in-memory Chroma collection and answer like llama-index does."""
 
-    def __init__(
-        self, corpus_dir: Path, embed_model: BaseEmbedding, backend: Backend, num_output: int = 256
-    ) -> None:
+    def __init__(self, corpus_dir: Path, embed_model: BaseEmbedding, backend: Backend) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.corpus_dir = Path(corpus_dir).resolve()
         self.backend = backend
+        num_output = getattr(backend.options, "max_tokens", 256)  # the prompt budget leaves room
         llm = BackendLLM(backend, num_output=num_output) if backend.generative else MockLLM()
         Settings.llm = llm  # set explicitly: llama-index would otherwise reach for OpenAI
         Settings.embed_model = embed_model
@@ -172,7 +172,7 @@ class BaselinePipeline:
         engine = self._engines[top_k]
         bundle = QueryBundle(question)
         nodes = engine.retrieve(bundle)
-        retrieved = _ms(started)
+        retrieved = ms(time.perf_counter() - started, 1)
         answer = Answer(
             question=question,
             standalone_question=question,
@@ -196,7 +196,8 @@ class BaselinePipeline:
                 answer.answer = str(response.response or "").strip()
                 answer.abstained = not answer.answer or bool(_DECLINES.search(answer.answer))
                 answer.citations = self._cited(answer.answer, response.source_nodes, nodes)
-        answer.timings_ms |= {"generate": _ms(mark), "total": _ms(started)}
+        now = time.perf_counter()
+        answer.timings_ms |= {"generate": ms(now - mark, 1), "total": ms(now - started, 1)}
         return answer
 
     def _cited(
@@ -256,7 +257,3 @@ class BaselinePipeline:
 
 def _offset(value: int | None) -> int:
     return -1 if value is None else value
-
-
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 1)

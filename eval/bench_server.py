@@ -1,6 +1,6 @@
 """Embedded vs client-server Chroma on the same corpus: retrieval latency and indexing time.
 
-    python -m eval.bench_server [--corpus seeds] [--copies 12] [--queries 200] [--chroma-url URL]
+    rag bench-server [--corpus seeds] [--copies 12] [--queries 200] [--chroma-url URL]
 
 Without --chroma-url a `chroma run` is started on a free loopback port (and stopped after).
 The machine is shared, so both sides run in one process, alternating query by query.
@@ -13,50 +13,50 @@ The machine is shared, so both sides run in one process, alternating query by qu
   embedded store and a fresh server collection (`ChunkStore.replace`, document by document),
   so the write times compare the stores and not the embedder, whose time is reported apart.
 
-`compare_stores(embedded, server, embedder, questions)` is the function to call from elsewhere
+`compare_stores(settings, embedded, server, questions)` is the function to call from elsewhere
 (e.g. a client-server column in `rag bench`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import index  # noqa: F401  (offline switches first)
+from eval.bench.config import dev_questions
+from eval.processes import chroma_server
+from eval.stats import percentile, rounded
 from index.chunking import ChunkSpec, chunk_document
 from index.documents import discover, read_document
-from index.store import ChunkStore, open_client
-from rag.retrieval import HybridRetriever, RetrievalConfig
+from index.store import ChunkStore
+from rag import factory
+from rag.settings import Settings
 
 
-def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(samples_ms, n=20, method="inclusive")
-    return {"p50": round(statistics.median(samples_ms), 2), "p95": round(cuts[18], 2)}
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float | None]:
+    return {f"p{p}": rounded(percentile(samples_ms, p), 2) for p in (50, 95)}
 
 
 def compare_stores(
+    settings: Settings,
     embedded: ChunkStore,
     server: ChunkStore,
-    embedder,
     questions: Sequence[str],
     n: int = 200,
     warmup: int = 5,
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Retrieval latency, embedded vs server, on two stores holding the same chunks.
+) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Retrieval latency, embedded vs server, on two stores holding the same chunks, each
+    retrieved from as `settings` say.
 
     Returns {"retrieve": {"embedded": {"p50", "p95"}, "server": {...}}, "dense": {...}}.
     """
     stores = {"embedded": embedded, "server": server}
-    retrievers = {k: HybridRetriever(s, embedder, RetrievalConfig()) for k, s in stores.items()}
+    retrievers = {side: factory.retriever(settings, store) for side, store in stores.items()}
+    embedder = factory.embedder(settings)
     vectors = {q: embedder.get_query_embedding(q) for q in questions}
+    candidates = retrievers["embedded"].config.candidates
     samples: dict[str, dict[str, list[float]]] = {
         "retrieve": {k: [] for k in stores},
         "dense": {k: [] for k in stores},
@@ -68,7 +68,7 @@ def compare_stores(
             started = time.perf_counter()
             retrievers[side].retrieve(question)
             middle = time.perf_counter()
-            stores[side].query(vectors[question], RetrievalConfig().candidates)
+            stores[side].query(vectors[question], candidates)
             ended = time.perf_counter()
             if i >= warmup:
                 samples["retrieve"][side].append((middle - started) * 1000)
@@ -126,63 +126,23 @@ def copies_of(corpus: Path, copies: int, folder: Path) -> Path:
     return folder
 
 
-@contextmanager
-def local_chroma_server(path: Path, timeout_s: float = 120.0) -> Iterator[str]:
-    """`chroma run` from this venv on a free loopback port; yields its URL, then stops it."""
-    import socket
-
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    chroma = str(Path(sys.executable).parent / "chroma")
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"`{' '.join(command)}` did not start") from None
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def run(corpus: Path, copies: int, n: int, url: str | None, work: Path) -> dict:
-    from index.embedding import make_embedding
-    from ui.settings import Settings
-    from ui.wiring import chunk_spec
-
-    embedder = make_embedding()
-    spec = chunk_spec(Settings())
-    questions = [
-        json.loads(line)["question"]
-        for line in (Path(__file__).parent / "questions" / "dev.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    """Both stores filled with the same chunks, then timed; a local `chroma run` is started
+    (and stopped) unless `url` names a server."""
+    settings = Settings()
     folder = copies_of(corpus, copies, work / "corpus") if copies > 1 else corpus
-    prepared, embed_s = prepare(folder, embedder, spec)
-    server = local_chroma_server(work / "chroma") if url is None else nullcontext(url)
-    with server as server_url:
+    prepared, embed_s = prepare(folder, factory.embedder(settings), factory.chunk_spec(settings))
+    local = chroma_server(work / "chroma", log=work / "chroma.log") if url is None else None
+    with local or nullcontext():
         name = f"bench-{int(time.time())}"
+        embedded = {"store_dir": work / "embedded", "chroma_url": None, "collection": name}
+        served = {"chroma_url": url or local.url, "collection": name}
         stores = {
-            "embedded": ChunkStore(open_client(work / "embedded"), name),
-            "server": ChunkStore(open_client(url=server_url), name),
+            "embedded": factory.store(settings.model_copy(update=embedded), create=True),
+            "server": factory.store(settings.model_copy(update=served), create=True),
         }
         writes = write_times(stores, prepared)
-        latency = compare_stores(stores["embedded"], stores["server"], embedder, questions, n)
+        latency = compare_stores(settings, stores["embedded"], stores["server"], dev_questions(), n)
         if url is not None:  # leave a shared server as we found it
             for collection in (name, f"{name}-documents"):
                 stores["server"].client.delete_collection(collection)
@@ -197,19 +157,3 @@ def run(corpus: Path, copies: int, n: int, url: str | None, work: Path) -> dict:
         "queries_per_side": n,
         "server": url or "chroma run (local, started by the bench)",
     }
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path("seeds"))
-    parser.add_argument("--copies", type=int, default=12, help="variants of every file")
-    parser.add_argument("--queries", type=int, default=200, help="per side")
-    parser.add_argument("--chroma-url", help="an existing server (default: start one)")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
-        figures = run(args.corpus, args.copies, args.queries, args.chroma_url, Path(tmp))
-    print(json.dumps(figures, indent=2))
-
-
-if __name__ == "__main__":
-    main()

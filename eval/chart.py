@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 NAN = float("nan")
@@ -83,9 +81,3 @@ def draw(result: dict, path: Path) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
-
-
-if __name__ == "__main__":
-    source = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/results/bench/bench.json")
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else source.with_name("bench.png")
-    print(draw(json.loads(source.read_text()), target))

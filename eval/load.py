@@ -1,7 +1,7 @@
 """A bounded load run against the served chat page, through `gradio_client` on 127.0.0.1.
 
-    .venv/bin/python -m eval.load                      # 25 sessions extractive, then 4 llamacpp
-    .venv/bin/python -m eval.load --sessions 5 --llamacpp-sessions 0 --questions 2
+    rag load                                      # 25 sessions extractive, then 4 llamacpp
+    rag load --sessions 5 --llamacpp-sessions 0 --questions 2
 
 The server runs in its own process (the app `rag ui` serves, over the store in RAG_STORE_DIR,
 or a fresh index of the seeds with --fresh-index), so its memory is measured alone. For each
@@ -14,23 +14,16 @@ warm-up and after the measured round. Exit status 1 if any request failed.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.metrics import percentile
-
-ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = ROOT / "eval" / "questions" / "dev.jsonl"
-RAG = Path(sys.executable).parent / "rag"
+from eval.bench.config import ROOT, SEEDS, dev_questions
+from eval.processes import ServerProcess, console_script, free_port
+from eval.stats import percentile
 
 
 @dataclass
@@ -64,69 +57,27 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
 
 
-def corpus_questions() -> list[str]:
-    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line]
-    return [row["question"] for row in rows if row["answerable"]]
+def serve(store_dir: Path, backend: str, log: Path) -> ServerProcess:
+    """`rag ui` over `store_dir` on a free port of 127.0.0.1 (not started yet)."""
+    port = free_port()
+    command = [console_script("rag"), "ui", "--host", "127.0.0.1", "--port", str(port)]
+    return ServerProcess(
+        [*command, "--backend", backend],
+        port,
+        timeout_s=300,
+        env={**os.environ, "RAG_STORE_DIR": str(store_dir)},
+        cwd=ROOT,
+        log=log,
+    )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def rss_mb(server: ServerProcess) -> float:
+    """Resident memory of the server and every process it started."""
+    import psutil
 
-
-class Server:
-    """`rag ui` in a child process on 127.0.0.1."""
-
-    def __init__(self, store_dir: Path, backend: str, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        env = {**os.environ, "RAG_STORE_DIR": str(store_dir)}
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            [RAG, "ui", "--host", "127.0.0.1", "--port", str(self.port), "--backend", backend],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait(self, timeout_s: float = 300) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log_tail()}")
-            try:
-                if httpx.get(self.url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the server did not answer within {timeout_s:.0f} s: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-2000:]
-
-    def rss_mb(self) -> float:
-        import psutil
-
-        process = psutil.Process(self.process.pid)
-        family = [process, *process.children(recursive=True)]
-        return round(sum(p.memory_info().rss for p in family) / 2**20, 1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+    process = psutil.Process(server.process.pid)
+    family = [process, *process.children(recursive=True)]
+    return round(sum(p.memory_info().rss for p in family) / 2**20, 1)
 
 
 def client(url: str, auth: tuple[str, str] | None = None):
@@ -187,24 +138,20 @@ def run_round(
 def run(store_dir: Path, plan: list[tuple[str, int, int]], log: Path, say=print) -> LoadResult:
     """Serve the store, then for each (backend, sessions, questions per session): a warm-up
     round and a measured one."""
-    questions = corpus_questions()
-    server = Server(store_dir, plan[0][0], log)
+    questions = dev_questions(answerable_only=True)
     result = LoadResult()
-    try:
-        server.wait()
-        result.memory_mb["started"] = server.rss_mb()
+    with serve(store_dir, plan[0][0], log) as server:
+        result.memory_mb["started"] = rss_mb(server)
         for backend, sessions, per_session in plan:
             say(f"{backend}: warm-up, {sessions} sessions x {per_session} questions")
             warm = run_round(server.url, backend, sessions, questions, per_session)
-            result.memory_mb[f"{backend} warm"] = server.rss_mb()
+            result.memory_mb[f"{backend} warm"] = rss_mb(server)
             say(f"{backend}: measured round")
             measured = run_round(server.url, backend, sessions, questions, per_session)
-            result.memory_mb[f"{backend} after"] = server.rss_mb()
+            result.memory_mb[f"{backend} after"] = rss_mb(server)
             result.rounds.append({**warm.figures(), "round": "warm-up"})
             result.rounds.append({**measured.figures(), "round": "measured"})
             result.errors += warm.errors + measured.errors
-    finally:
-        server.stop()
     return result
 
 
@@ -223,37 +170,8 @@ def fresh_store(folder: Path) -> Path:
     """The seeds indexed into `folder` by the real command line."""
     env = {**os.environ, "RAG_STORE_DIR": str(folder)}
     subprocess.run(
-        [RAG, "index", str(ROOT / "seeds"), "-q"],
+        [console_script("rag"), "index", str(SEEDS), "-q"],
         env=env,
         check=True,
     )
     return folder
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=25, help="extractive sessions at once")
-    parser.add_argument("--llamacpp-sessions", type=int, default=4, help="0 to skip llamacpp")
-    parser.add_argument("--questions", type=int, default=4, help="per extractive session")
-    parser.add_argument("--llamacpp-questions", type=int, default=2, help="per llamacpp session")
-    parser.add_argument("--fresh-index", action="store_true", help="index the seeds first")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args(argv)
-    plan = [("extractive", args.sessions, args.questions)]
-    if args.llamacpp_sessions:
-        plan.append(("llamacpp", args.llamacpp_sessions, args.llamacpp_questions))
-    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
-        store = Path(os.environ.get("RAG_STORE_DIR", ROOT / ".rag"))
-        if args.fresh_index:
-            store = fresh_store(Path(tmp) / "store")
-        result = run(store, plan, Path(tmp) / "server.log")
-    print(table(result))
-    for error in result.errors[:20]:
-        print(f"error: {error}", file=sys.stderr)
-    if args.json:
-        args.json.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
-    return 1 if result.errors else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,10 +12,10 @@ when unanswerable; its retrieval is scored on whatever was retrieved (nothing, i
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 from eval.questions import Question, normalise
+from eval.stats import percentile
 from rag.types import Answer, Citation
 
 MRR_DEPTH = 10
@@ -173,16 +173,6 @@ def aggregate(
         "latency_p50_ms": _round(percentile(latencies_ms, 50)),
         "latency_p95_ms": _round(percentile(latencies_ms, 95)),
     }
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default method)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _mean(values) -> float | None:

@@ -1,12 +1,25 @@
-"""Reports: report.json (the data), report.md, and a self-contained report.html (inline CSS+SVG)."""
+"""Reports: report.json (the data), report.md, and a self-contained report.html.
+
+report.html comes from a Jinja2 template (eval/templates); its CSS is inline and its chart
+an embedded base64 PNG, so the page is one file that opens anywhere, offline.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 import json
-from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from eval.metrics import LOWER_IS_BETTER, METRICS
+from rag.quotes import shorten
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 UNIT_METRICS = [m for m in METRICS if not m.endswith("_ms")]
 
@@ -136,208 +149,128 @@ def markdown(report: dict) -> str:
 
 
 def _md_cell(text: str, limit: int) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit).replace("|", "\\|")
 
 
 # ---- html -----------------------------------------------------------------------------------
 
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#1d2430}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.meta{color:#5b6472;margin-bottom:16px}.charts{display:flex;flex-wrap:wrap;gap:24px}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;
-text-align:left;vertical-align:top}th{background:#f4f6f8;position:sticky;top:0}
-td.num,th.num{text-align:right;white-space:nowrap}.fail{color:#b3261e;font-weight:600}
-.pass{color:#1e7b34;font-weight:600}tr.failed{background:#fff6f5}.small{font-size:12px;color:#5b6472}
-.ok{color:#1e7b34}.bad{color:#b3261e}.quote{font-style:italic}ol{margin:0;padding-left:18px}
-.tag{display:inline-block;background:#fde2df;color:#8c1d18;border-radius:4px;padding:0 5px;
-margin:1px 2px;font-size:12px}.nowrap{white-space:nowrap}
-table.metrics{width:auto;align-self:flex-start}
-"""
+
+@functools.cache
+def _templates() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        fmt=fmt, fmt_delta=fmt_delta, METRICS=METRICS, LOWER_IS_BETTER=LOWER_IS_BETTER
+    )
+    return environment
 
 
 def html(report: dict) -> str:
-    config, comparison = report["config"], report.get("comparison")
-    metrics = report["metrics"]
-    old = {k: v["old"] for k, v in comparison["deltas"].items()} if comparison else None
-    charts = [_bars(metrics, old)]
-    if comparison:
-        charts.append(_delta_bars(comparison["deltas"]))
-    failed = sum(1 for r in report["questions"] if r["failed"])
-    meta = (
-        f"{len(report['questions'])} questions ({failed} with a failed check) from "
-        f"<code>{escape(str(config.get('questions', '?')))}</code> · top_k "
-        f"{escape(str(config.get('top_k')))} · {escape(str(config.get('started', '')))}"
-    )
-    if comparison:
-        meta += f" · compared with <code>{escape(str(comparison['against']))}</code>"
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>Evaluation: {escape(_title(report))}</title>",
-            f"<style>{_CSS}</style></head><body>",
-            f"<h1>Evaluation: {escape(_title(report))}</h1>",
-            f'<div class="meta">{meta}</div>',
-            "<h2>Metrics</h2>",
-            '<div class="charts">'
-            + _metrics_table(metrics, comparison)
-            + "".join(charts)
-            + "</div>",
-            "<h2>Questions (failures first)</h2>",
-            _questions_table(report["questions"]),
-            "</body></html>",
-        ]
+    comparison = report.get("comparison")
+    page = _templates().get_template("report.html.j2")
+    return page.render(
+        title=_title(report),
+        config=report["config"],
+        metrics=report["metrics"],
+        questions=report["questions"],
+        comparison=comparison,
+        chart=_chart(report["metrics"], comparison["deltas"] if comparison else None),
     )
 
 
-def _metrics_table(metrics: dict, comparison: dict | None) -> str:
-    head = "<tr><th>metric</th><th class=num>value</th>"
-    head += "<th class=num>compared</th><th class=num>delta</th></tr>" if comparison else "</tr>"
-    rows = []
-    for name in METRICS:
-        label = name + (
-            ' <span class="small">(lower is better)</span>' if name in LOWER_IS_BETTER else ""
-        )
-        row = f"<tr><td>{label}</td><td class=num>{fmt(name, metrics.get(name))}</td>"
-        if comparison:
-            d = comparison["deltas"][name]
-            css = {True: "ok", False: "bad", None: ""}[d["better"]]
-            row += (
-                f"<td class=num>{fmt(name, d['old'])}</td>"
-                f'<td class="num {css}">{fmt_delta(name, d["delta"])}</td>'
-            )
-        rows.append(row + "</tr>")
-    return f'<table class="metrics">{head}{"".join(rows)}</table>'
+# ---- the chart (an embedded PNG) ------------------------------------------------------------
+
+_DPI = 100  # CSS pixels per inch; the PNG has twice as many, to stay sharp on HiDPI screens
+_VERDICT_COLOURS = {True: "#1e7b34", False: "#b3261e", None: "#888"}
 
 
-def _questions_table(records: list[dict]) -> str:
-    head = (
-        "<tr><th>result</th><th>id</th><th>question</th><th>answer</th><th>failed checks</th>"
-        "<th>retrieved (rank: document)</th><th>citations</th><th class=num>latency</th></tr>"
-    )
-    rows = [head]
-    for r in records:
-        status = (
-            '<span class="fail">FAIL</span>' if r["failed"] else '<span class="pass">pass</span>'
-        )
-        expected = ", ".join(r["expected_sources"]) or "none (unanswerable)"
-        question = (
-            f"{escape(r['question'])}<div class=small>{escape(r['kind'])} · expects "
-            f"{escape(r['sources_mode'] if len(r['expected_sources']) > 1 else '')} "
-            f"{escape(expected)}</div>"
-        )
-        if r["error"]:
-            answer = f'<span class="bad">{escape(r["error"])}</span>'
-        else:
-            answer = escape(r["answer"]) + (
-                " <span class=small>(declined)</span>" if r["abstained"] else ""
-            )
-        tags = "".join(f'<span class="tag">{escape(name)}</span>' for name in r["failed"])
-        retrieved = "<br>".join(
-            f"<span class=nowrap>{p['rank']}: {_doc(p['doc_id'], r['expected_sources'])}</span>"
-            for p in r["retrieved"]
-        )
-        citations = "".join(
-            f"<li>{_doc(c['doc_id'], r['expected_sources'])} "
-            f"{_VERIFIED[c['verified']]}"
-            f'<div class="quote small">“{escape(_cut(c["quote"], 220))}”</div></li>'
-            for c in r["citations"]
-        )
-        rows.append(
-            f'<tr class="{"failed" if r["failed"] else ""}"><td>{status}</td>'
-            f"<td>{escape(r['id'])}</td><td>{question}</td><td>{answer}</td><td>{tags}</td>"
-            f"<td class=small>{retrieved}</td><td><ol>{citations}</ol></td>"
-            f"<td class=num>{fmt('latency_ms', r['latency_ms'])}</td></tr>"
-        )
-    return "<table>" + "".join(rows) + "</table>"
+class _Chart(NamedTuple):
+    png: str  # base64
+    width: int  # CSS pixels
+    alt: str
 
 
-_VERIFIED = {
-    True: "<span class=ok>✓ verified</span>",
-    False: "<span class=bad>✗ not in file</span>",
-}
+def _chart(metrics: dict, deltas: dict | None) -> _Chart | None:
+    """Bars of the [0, 1] metrics, and of the changes when comparing; None without matplotlib."""
+    try:
+        from matplotlib.figure import Figure  # slow to import, and an optional extra
+    except ImportError:
+        return None
+    panels = 2 if deltas else 1
+    figure = Figure(figsize=(5.2 * panels, 0.3 * len(UNIT_METRICS) + 1), dpi=_DPI, layout="tight")
+    axes = figure.subplots(1, panels, squeeze=False, sharey=True)[0]
+    axes[0].set_yticks(range(len(UNIT_METRICS)), UNIT_METRICS, fontsize=8)
+    axes[0].set_ylim(len(UNIT_METRICS) - 0.5, -0.5)  # the first metric on top
+    _metric_bars(axes[0], metrics, deltas)
+    if deltas:
+        _delta_bars(axes[1], deltas)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=2 * _DPI)
+    width = round(figure.get_figwidth() * _DPI)
+    return _Chart(base64.b64encode(png.getvalue()).decode("ascii"), width, _alt(metrics, deltas))
 
 
-def _doc(doc_id: str, expected: list[str]) -> str:
-    mark = "ok" if doc_id in expected else ""
-    return f'<span class="{mark}">{escape(doc_id)}</span>'
+def _metric_bars(axis: Axes, metrics: dict, deltas: dict | None) -> None:
+    """Horizontal bars on a grey track; a black tick marks the compared report's value."""
+    rows = range(len(UNIT_METRICS))
+    values = [metrics.get(name) for name in UNIT_METRICS]
+    colours = ["#c77c02" if name in LOWER_IS_BETTER else "#2f6fd0" for name in UNIT_METRICS]
+    axis.barh(rows, 1, color="#eef1f5")
+    axis.barh(rows, [_unit(value) for value in values], color=colours)
+    title = "Metrics (0 to 1)"
+    if deltas:
+        for row, name in enumerate(UNIT_METRICS):
+            if (old := deltas[name]["old"]) is not None:
+                axis.vlines(_unit(old), row - 0.45, row + 0.45, colors="#111", linewidth=2)
+        title += "; black tick: the compared report"
+    axis.set_xlim(0, 1)
+    _decorate(axis, title, [fmt(n, v) for n, v in zip(UNIT_METRICS, values, strict=True)])
 
 
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---- charts (inline SVG) ----------------------------------------------------------------------
-
-_LABEL_W, _BAR_W, _ROW_H = 200, 300, 24
-
-
-def _bars(metrics: dict, old: dict | None) -> str:
-    """Horizontal bars for the [0, 1] metrics; a thin black tick marks the compared value."""
-    height = _ROW_H * len(UNIT_METRICS) + 30
-    width = _LABEL_W + _BAR_W + 70
-    title = "Metrics (0 to 1; black tick: the compared report)" if old else "Metrics (0 to 1)"
-    parts = [_svg_open(width, height, title)]
-    for i, name in enumerate(UNIT_METRICS):
-        y = 24 + i * _ROW_H
-        value = metrics.get(name)
-        colour = "#c77c02" if name in LOWER_IS_BETTER else "#2f6fd0"
-        parts.append(_text(_LABEL_W - 8, y + 15, name, anchor="end"))
-        parts.append(
-            f'<rect x="{_LABEL_W}" y="{y + 4}" width="{_BAR_W}" height="14" fill="#eef1f5"/>'
-        )
-        if value is not None:
-            w = round(_BAR_W * max(0.0, min(1.0, value)), 1)
-            parts.append(
-                f'<rect x="{_LABEL_W}" y="{y + 4}" width="{w}" height="14" fill="{colour}"/>'
-            )
-        if old and old.get(name) is not None:
-            x = round(_LABEL_W + _BAR_W * max(0.0, min(1.0, old[name])), 1)
-            parts.append(
-                f'<line x1="{x}" x2="{x}" y1="{y + 1}" y2="{y + 21}" stroke="#111" '
-                'stroke-width="2"/>'
-            )
-        parts.append(_text(_LABEL_W + _BAR_W + 6, y + 15, fmt(name, value)))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _delta_bars(deltas: dict) -> str:
+def _delta_bars(axis: Axes, deltas: dict) -> None:
     """Diverging bars of new - old, green where better, red where worse (direction-aware)."""
-    names = [n for n in UNIT_METRICS if deltas[n]["delta"] is not None]
-    height = _ROW_H * max(1, len(names)) + 30
-    width = _LABEL_W + _BAR_W + 70
-    centre = _LABEL_W + _BAR_W / 2
-    scale = max([abs(deltas[n]["delta"]) for n in names] + [0.05])
-    parts = [_svg_open(width, height, "Change against the compared report")]
-    parts.append(f'<line x1="{centre}" x2="{centre}" y1="20" y2="{height}" stroke="#888"/>')
-    for i, name in enumerate(names):
-        y = 24 + i * _ROW_H
-        d = deltas[name]
-        w = round((_BAR_W / 2) * abs(d["delta"]) / scale, 1)
-        x = centre if d["delta"] >= 0 else centre - w
-        colour = {True: "#1e7b34", False: "#b3261e", None: "#888"}[d["better"]]
-        parts.append(_text(_LABEL_W - 8, y + 15, name, anchor="end"))
-        parts.append(f'<rect x="{x}" y="{y + 4}" width="{w}" height="14" fill="{colour}"/>')
-        parts.append(_text(_LABEL_W + _BAR_W + 6, y + 15, fmt_delta(name, d["delta"])))
-    parts.append("</svg>")
-    return "".join(parts)
+    changes = [deltas[name]["delta"] for name in UNIT_METRICS]
+    colours = [_VERDICT_COLOURS[deltas[name]["better"]] for name in UNIT_METRICS]
+    axis.barh(range(len(UNIT_METRICS)), [change or 0.0 for change in changes], color=colours)
+    axis.axvline(0, color="#888", linewidth=1)
+    scale = max([abs(change) for change in changes if change is not None] + [0.05]) * 1.05
+    axis.set_xlim(-scale, scale)
+    values = [fmt_delta(n, c) for n, c in zip(UNIT_METRICS, changes, strict=True)]
+    _decorate(axis, "Change against the compared report", values)
 
 
-def _svg_open(width: float, height: float, title: str) -> str:
-    return (
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        f'font-family="system-ui,sans-serif" font-size="12">'
-        f'<text x="0" y="13" font-weight="600" font-size="13">{escape(title)}</text>'
-    )
+def _decorate(axis: Axes, title: str, values: list[str]) -> None:
+    """The panel's title, grid, and each row's value written right of the bars."""
+    for row, value in enumerate(values):
+        axis.text(1.02, row, value, va="center", fontsize=8, transform=axis.get_yaxis_transform())
+    axis.set_title(title, fontsize=9, loc="left")
+    axis.tick_params(axis="x", labelsize=8)
+    axis.grid(True, axis="x", alpha=0.3)
+    axis.set_axisbelow(True)
+    axis.spines[["top", "right"]].set_visible(False)
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
-    return f'<text x="{x}" y="{y}" text-anchor="{anchor}" fill="#1d2430">{escape(text)}</text>'
+def _unit(value: float | None) -> float:
+    return 0.0 if value is None else max(0.0, min(1.0, value))
+
+
+def _alt(metrics: dict, deltas: dict | None) -> str:
+    """The chart in words, for screen readers and for when the image is not shown."""
+    values = ", ".join(f"{name} {fmt(name, metrics.get(name))}" for name in UNIT_METRICS)
+    text = f"Bar chart of the metrics from 0 to 1: {values}"
+    if deltas:
+        changes = ", ".join(
+            f"{name} {fmt_delta(name, deltas[name]['delta'])}"
+            for name in UNIT_METRICS
+            if deltas[name]["delta"] is not None
+        )
+        text += f". Change against the compared report: {changes or 'nothing measured in both'}"
+    return text + "."
 
 
 def print_summary(report: dict) -> None:

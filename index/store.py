@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from llama_index.core.schema import TextNode
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from index.documents import SourceDocument
 
@@ -194,24 +194,25 @@ class ChunkStore:
 
     def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Call the store, retrying with exponential backoff while the server is unreachable."""
-        deadline = time.monotonic() + self.retry_s
-        delay = 0.25
-        while True:
-            try:
-                return fn(*args, **kwargs)
-            except Exception as error:
-                if not _transient(error):
-                    raise
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise StoreError(
-                        f"lost {self.location} ({type(error).__name__}: {error}) and it did not "
-                        f"come back within {self.retry_s:.0f} s; start it again and rerun the "
-                        "command (`rag index` resumes where it stopped)"
-                    ) from None
-                log.warning("%s is unreachable (%s); retrying", self.location, error)
-                time.sleep(min(delay, left))
-                delay = min(delay * 2, 8.0)
+        retrying = Retrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_delay(self.retry_s),
+            wait=wait_exponential(multiplier=0.25, max=8.0),
+            before_sleep=lambda state: log.warning(
+                "%s is unreachable (%s); retrying", self.location, state.outcome.exception()
+            ),
+            reraise=True,
+        )
+        try:
+            return retrying(fn, *args, **kwargs)
+        except Exception as error:
+            if not _transient(error):
+                raise
+            raise StoreError(
+                f"lost {self.location} ({type(error).__name__}: {error}) and it did not "
+                f"come back within {self.retry_s:.0f} s; start it again and rerun the "
+                "command (`rag index` resumes where it stopped)"
+            ) from None
 
     @cached_property
     def batch_size(self) -> int:

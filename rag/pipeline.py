@@ -8,25 +8,35 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.backends.base import Backend, BackendError, GenerationRequest
-from rag.prompt import CONDENSE, NOT_FOUND, SYSTEM, fit_passages, user_prompt, without_headers
+from rag.prompt import (
+    CONDENSE,
+    NOT_FOUND,
+    SYSTEM,
+    declines,
+    fit_passages,
+    user_prompt,
+    without_headers,
+)
+from rag.quotes import paragraph, verified
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.support import (
     SupportScorer,
     passage_sentences,
     split_answer,
     strip_markers,
-    verified,
     words,
 )
-from rag.types import Answer, AnswerSentence, Citation, Passage, QuestionError
-
-_DECLINES = re.compile(
-    r"documents? (?:do(?:es)?n['’]?t|do(?:es)? not) say|"
-    r"(?:passages?|context|documents?) (?:do(?:es)?n['’]?t|do(?:es)? not) "
-    r"(?:contain|mention|provide|say|include|specify|state)|no information|not (?:mentioned|"
-    r"provided|specified|stated)|cannot be (?:determined|answered)",
-    re.IGNORECASE,
+from rag.types import (
+    Answer,
+    AnswerEvent,
+    AnswerSentence,
+    Citation,
+    Completed,
+    Passage,
+    QuestionError,
+    TextDelta,
 )
+
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _FOLLOW_UP = re.compile(
     r"^(?:and|but|so|also|what about|how about)\b|\b(?:it|its|they|their|them|this|that|"
@@ -71,9 +81,9 @@ class AnswerPipeline:
         return question
 
     def ask(self, question: str, history: Sequence[Turn] = (), **options) -> Answer:
-        *_, answer = self.stream(question, history, **options)
-        assert isinstance(answer, Answer)
-        return answer
+        *_, last = self.stream(question, history, **options)
+        assert isinstance(last, Completed)
+        return last.answer
 
     def stream(
         self,
@@ -81,8 +91,8 @@ class AnswerPipeline:
         history: Sequence[Turn] = (),
         top_k: int | None = None,
         doc_ids: Sequence[str] | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yield answer text as it is generated, then the final structured Answer."""
+    ) -> Iterator[AnswerEvent]:
+        """Yield answer text as it is generated, then the checked answer (`Completed`)."""
         started = time.perf_counter()
         question = self.validate(question)
         timings: dict[str, float] = {}
@@ -101,8 +111,8 @@ class AnswerPipeline:
         )
         timings = answer.timings_ms  # pydantic copied the dict: keep filling the answer's own
         if self._weak(retrieval):
-            yield NOT_FOUND
-            yield self._abstain(answer, started)
+            yield TextDelta(NOT_FOUND)
+            yield Completed(self._abstain(answer, started))
             return
         passages = fit_passages(retrieval.passages, self.config.context_tokens)
         request = GenerationRequest(
@@ -116,15 +126,15 @@ class AnswerPipeline:
         try:
             for piece in self.backend.execute(request, stream=True):
                 pieces.append(piece)
-                yield piece
+                yield TextDelta(piece)
         except Exception as error:  # any backend's failure, also a third-party one's own bug
             answer.error = str(error) if isinstance(error, BackendError) else repr(error)
         timings["generate"] = _ms(mark)
         if answer.error:
             timings["total"] = _ms(started)
-            yield answer
+            yield Completed(answer)
             return
-        yield self._finish(answer, "".join(pieces), passages, started)
+        yield Completed(self._finish(answer, "".join(pieces), passages, started))
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """A follow-up becomes a standalone question; the first question stays as it is."""
@@ -161,7 +171,7 @@ class AnswerPipeline:
 
     def _finish(self, answer: Answer, text: str, passages: list[Passage], started: float) -> Answer:
         text = without_headers(text, passages).strip()
-        if not text or _DECLINES.search(text):
+        if not text or declines(text):
             return self._abstain(answer, started)
         scorer = SupportScorer(
             passage_sentences(passages), self.embed if self.backend.generative else None
@@ -179,12 +189,9 @@ class AnswerPipeline:
                 continue
             source = support.sentence
             key = (source.passage.doc_id, source.start, source.end)
-            if key not in citations and verified(
-                self.retriever.source_text(source.passage.doc_id),
-                source.start,
-                source.end,
-                source.text,
-            ):
+            text = self.retriever.source_text(source.passage.doc_id)
+            if key not in citations and verified(text, source.start, source.end, source.text):
+                before, _, after = paragraph(text, source.start, source.end)
                 citations[key] = Citation(
                     n=len(citations) + 1,
                     doc_id=source.passage.doc_id,
@@ -195,7 +202,10 @@ class AnswerPipeline:
                     score=round(support.score, 4),
                     chunk_id=source.passage.chunk_id,
                     publisher=source.passage.metadata.get("publisher"),
+                    author=source.passage.metadata.get("author"),
                     date=source.passage.metadata.get("date"),
+                    before=before,
+                    after=after,
                 )
             cited = [citations[key].n] if key in citations else []
             sentences.append(AnswerSentence(text=claim, citations=cited, supported=bool(cited)))

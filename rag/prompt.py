@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from index.chunking import count_tokens
 from rag.types import Passage
 
@@ -14,6 +16,22 @@ SYSTEM = (
     "cite the passage it comes from with its number in square brackets, like [1]. If the "
     f"passages do not contain the answer, reply exactly: {NOT_FOUND}"
 )
+
+
+# How models say they cannot answer: ours is told to reply NOT_FOUND, llama-index's citation
+# prompt asks "if none of the sources are helpful" to say so; small models paraphrase both.
+DECLINES = re.compile(
+    r"documents? (?:do(?:es)?n['’]?t|do(?:es)? not) say|none of the sources|"
+    r"(?:sources?|passages?|context|documents?) (?:do(?:es)?n['’]?t|do(?:es)? not) "
+    r"(?:contain|mention|provide|say|include|specify|state)|no (?:relevant )?information|"
+    r"not (?:mentioned|provided|specified|stated)|cannot be (?:determined|answered)",
+    re.IGNORECASE,
+)
+
+
+def declines(text: str) -> bool:
+    """Whether a reply says the passages do not answer the question."""
+    return bool(DECLINES.search(text))
 
 
 def fit_passages(passages: list[Passage], budget: int) -> list[Passage]:

@@ -15,6 +15,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from index.store import ChunkStore
+from rag.quotes import touching
 from rag.types import Passage
 
 BM25_RECHECK_S = 1.0  # a re-index by another process reaches BM25 within this time
@@ -138,18 +139,13 @@ class HybridRetriever:
             start, end = int(node.metadata["start"]), int(node.metadata["end"])
             for other, other_score in rest:
                 a, b = int(other.metadata["start"]), int(other.metadata["end"])
-                if self._touching(doc_id, (start, end), (a, b)):
+                if touching(self.source_text(doc_id), (start, end), (a, b)):
                     end, score = max(end, b), max(score, other_score)
                     continue
                 merged.append((self._span(node, start, end), score))
                 node, score, start, end = other, other_score, a, b
             merged.append((self._span(node, start, end), score))
         return sorted(merged, key=lambda hit: hit[1], reverse=True)
-
-    def _touching(self, doc_id: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
-        """Overlapping, or separated by nothing but whitespace (never by removed boilerplate)."""
-        (_, b), (c, _) = sorted([one, other])
-        return c <= b or not self.source_text(doc_id)[b:c].strip()
 
     def _span(self, node: TextNode, start: int, end: int) -> TextNode:
         if (start, end) == (int(node.metadata["start"]), int(node.metadata["end"])):

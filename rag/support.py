@@ -166,8 +166,3 @@ class EmbeddingCache:
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=True))
-
-
-def verified(source_text: str | None, start: int, end: int, quote: str) -> bool:
-    """The spine of trust: the quote is exactly this slice of the source."""
-    return bool(quote) and source_text is not None and source_text[start:end] == quote

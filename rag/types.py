@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -33,7 +34,10 @@ class Citation(BaseModel):
     score: float
     chunk_id: str = ""
     publisher: str | None = None
+    author: str | None = None
     date: str | None = None
+    before: str = ""  # the quote's paragraph before and after it, for showing it in place
+    after: str = ""
 
 
 class AnswerSentence(BaseModel):
@@ -78,3 +82,20 @@ class Answer(BaseModel):
 
 class QuestionError(ValueError):
     """A question we refuse before any work: empty, or over the length limit."""
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of answer text as the backend generates it (before support is checked)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The final, checked answer: always the last event of a stream."""
+
+    answer: Answer
+
+
+AnswerEvent = TextDelta | Completed

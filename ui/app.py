@@ -20,15 +20,17 @@ from typing import Any
 import gradio as gr
 
 from index.store import StoreError
-from rag.backends.base import BackendError
+from rag import factory
+from rag.backends.base import BackendError, available
+from rag.library import Library
 from rag.pipeline import AnswerPipeline
-from rag.types import Answer, QuestionError
-from ui import render, wiring
-from ui.settings import Settings
+from rag.quotes import shorten
+from rag.types import Answer, Completed, QuestionError, TextDelta
+from ui import render
+from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ["extractive", "llamacpp", "openai"]
 CONCURRENCY = 4  # answers computed at once per process; the rest wait in the queue
 QUEUE_SIZE = 64
 MAX_TOP_K = 20
@@ -48,7 +50,7 @@ MAX_EXAMPLES = 4
 class Services:
     """The parts every session shares: one pipeline per backend, and the store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: UISettings) -> None:
         self.settings = settings
         self._pipelines: dict[str, AnswerPipeline] = {}
         self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
@@ -57,25 +59,14 @@ class Services:
     def pipeline(self, backend: str) -> AnswerPipeline:
         with self._lock:
             if backend not in self._pipelines:
-                self._pipelines[backend] = wiring.pipeline(self.settings, backend)
+                self._pipelines[backend] = factory.pipeline(self.settings, backend)
             return self._pipelines[backend]
 
     def store(self):
         with self._lock:
             if self._store is None:
-                self._store = wiring.store(self.settings)
+                self._store = factory.store(self.settings)
             return self._store
-
-    def lookup(self) -> render.Lookup:
-        """doc_id -> (source text, metadata), for rendering one sources panel."""
-        store = self.store()
-        documents = store.documents()
-
-        def source(doc_id: str) -> render.Source:
-            doc = documents.get(doc_id)
-            return store.source_text(doc_id) or "", doc.metadata if doc else {}
-
-        return source
 
     def warm_up(self, question: str) -> None:
         """Before the first visitor: load the embedder and the default backend, build BM25; an
@@ -91,40 +82,24 @@ class Services:
 
     def examples(self) -> list[str]:
         try:
-            documents = self.store().documents()
+            titles = self.library().titles()
         except StoreError:
             return []
-        found = [SEED_EXAMPLES[d] for d in sorted(documents) if d in SEED_EXAMPLES]
-        for doc_id in sorted(documents):
-            title = documents[doc_id].metadata.get("title")
-            if doc_id not in SEED_EXAMPLES and title:
+        found = [SEED_EXAMPLES[d] for d in titles if d in SEED_EXAMPLES]
+        for doc_id, title in titles.items():
+            if doc_id not in SEED_EXAMPLES and title != doc_id:
                 found.append(f"What does “{title}” report?")
         return found[:MAX_EXAMPLES]
 
+    def library(self) -> Library:
+        return Library(self.store())
+
     def document(self, doc_id: str, start: int, end: int) -> str:
         """The cleaned text of an indexed document; never a file read from a given path."""
-        store = self.store()
-        doc = store.documents().get(doc_id)
-        text = store.source_text(doc_id) if doc else None
-        if doc is None or text is None:
+        view = self.library().view(doc_id)
+        if view is None:
             return render.document_message_html("That document is not in the index.")
-        spans = [
-            (int(n.metadata["start"]), int(n.metadata["end"]))
-            for n in store.nodes({"doc_id": doc_id})
-        ]
-        title = doc.metadata.get("title") or doc_id
-        return render.document_html(title, doc.metadata, text, _body(text, spans), start, end)
-
-
-def _body(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The indexed body: chunk spans merged where they overlap or only whitespace separates them."""
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and not text[merged[-1][1] : a].strip():
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
+        return render.document_html(view.title, view.metadata, view.text, view.body, start, end)
 
 
 # --- chat events -----------------------------------------------------------------------------
@@ -157,7 +132,7 @@ def respond(
     started = time.perf_counter()
     skip = gr.skip()
     if question:
-        messages.append(_user(render.question_html(render.short(question, 600))))
+        messages.append(_user(render.question_html(shorten(question, 600))))
     messages.append(_assistant(render.pending_html()))
     yield "", messages, skip, skip, skip
     try:
@@ -165,15 +140,16 @@ def respond(
         pipe.validate(question)
         answer, text = None, ""
         for event in pipe.stream(question, _history(answers), top_k=int(top_k)):
-            if isinstance(event, Answer):
-                answer = event
-            else:
-                text += event
-                messages[-1] = _assistant(render.streaming_html(text))
-                yield skip, messages, skip, skip, skip
+            match event:
+                case TextDelta(piece):
+                    text += piece
+                    messages[-1] = _assistant(render.streaming_html(text))
+                    yield skip, messages, skip, skip, skip
+                case Completed(answer):
+                    pass
         assert answer is not None
         answers.append(answer)
-        sources = render.sources_html(answers, services.lookup(), show_scores)
+        sources = render.sources_html(answers, show_scores)
     except (QuestionError, StoreError, BackendError) as error:
         messages[-1] = _assistant(render.error_html(_sentence(str(error))))
         yield skip, messages, skip, skip, skip
@@ -256,12 +232,13 @@ def theme() -> gr.themes.Theme:
     )
 
 
-def build_app(settings: Settings) -> gr.Blocks:
+def build_app(settings: UISettings) -> gr.Blocks:
     services = Services(settings)
     examples = [{"text": q} for q in services.examples()]
     warm_question = examples[0]["text"] if examples else "What do the documents say?"
     threading.Thread(target=services.warm_up, args=(warm_question,), daemon=True).start()
-    default_backend = settings.backend if settings.backend in BACKENDS else BACKENDS[0]
+    backends = available()
+    default_backend = settings.backend if settings.backend in backends else backends[0]
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
         answers = gr.State([])
@@ -296,7 +273,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     clear = gr.Button("New chat", variant="secondary", scale=0, min_width=130)
                 with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
                     backend = gr.Dropdown(
-                        BACKENDS, value=default_backend, label="Backend", min_width=150
+                        backends, value=default_backend, label="Backend", min_width=150
                     )
                     top_k = gr.Slider(
                         1,
@@ -345,7 +322,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             **answer_event
         )
         show_scores.change(
-            lambda kept, scores: render.sources_html(kept, services.lookup(), scores),
+            lambda kept, scores: render.sources_html(kept, scores),
             [answers, show_scores],
             sources,
             api_visibility="private",
@@ -385,7 +362,7 @@ def build_app(settings: Settings) -> gr.Blocks:
 # --- launching -------------------------------------------------------------------------------
 
 
-def login(settings: Settings) -> tuple[str, str] | None:
+def login(settings: UISettings) -> tuple[str, str] | None:
     """The (user, password) pair from settings, or None; half a login is a mistake."""
     if settings.ui_user and settings.ui_password:
         return settings.ui_user, settings.ui_password
@@ -403,7 +380,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def exposure_warning(settings: Settings) -> str | None:
+def exposure_warning(settings: UISettings) -> str | None:
     if is_loopback(settings.ui_host) or login(settings):
         return None
     return (
@@ -413,7 +390,7 @@ def exposure_warning(settings: Settings) -> str | None:
     )
 
 
-def launch(demo: gr.Blocks, settings: Settings, block: bool = True):
+def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
     """Serve the page; returns (app, local_url, share_url) like `Blocks.launch`."""
     return demo.launch(
         server_name=settings.ui_host,

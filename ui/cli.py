@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import index  # noqa: F401  (offline switches first)
+from eval.cli import register
+from rag.console import BackendOption, fail
 
 if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
-    from ui.settings import Settings
+    from rag.settings import Settings
 
 app = typer.Typer(
     help="A cited-answer chatbot over your documents: index them, ask, chat, evaluate.",
@@ -20,17 +22,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-BackendOption = Annotated[
-    str | None,
-    typer.Option("--backend", "-b", help="extractive | llamacpp | openai (default: RAG_BACKEND)"),
-]
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
 
 @app.command("index")
 def index_command(
@@ -47,8 +38,8 @@ def index_command(
     from index.indexer import index_paths
     from index.lock import write_lock
     from index.store import StoreError
-    from ui import wiring
-    from ui.settings import Settings
+    from rag import factory
+    from rag.settings import Settings
 
     settings = Settings()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
@@ -61,12 +52,12 @@ def index_command(
         with write_lock(settings.store_dir) if not settings.chroma_url else _nothing():
             if rebuild:
                 _drop(settings)
-            store = wiring.store(settings, create=True)
+            store = factory.store(settings, create=True)
             report = index_paths(
                 paths,
                 store,
-                wiring.settings_embedder(settings),
-                wiring.chunk_spec(settings),
+                factory.embedder(settings),
+                factory.chunk_spec(settings),
                 prune=prune,
                 progress=not quiet,
             )
@@ -91,9 +82,9 @@ def _drop(settings: Settings) -> None:
     import shutil
 
     if settings.chroma_url:
-        from ui import wiring
+        from rag import factory
 
-        client = wiring.client(settings)
+        client = factory.client(settings)
         for name in (settings.collection, f"{settings.collection}-documents"):
             if name in [c.name for c in client.list_collections()]:
                 client.delete_collection(name)
@@ -109,12 +100,12 @@ def status(
 ) -> None:
     """What is indexed: documents, chunks, the store and the embedding model."""
     from index.store import StoreError
-    from ui import wiring
-    from ui.settings import Settings
+    from rag import factory
+    from rag.settings import Settings
 
     settings = Settings()
     try:
-        store = wiring.store(settings)
+        store = factory.store(settings)
         documents = store.documents()
         incomplete = [d for d in documents.values() if not store.is_complete(d)]
         info = {
@@ -154,21 +145,22 @@ def ask(
 ) -> None:
     """Answer one question, with citations that quote the documents exactly."""
     from index.store import StoreError
+    from rag import factory
     from rag.backends.base import BackendError
-    from rag.types import Answer, QuestionError
-    from ui import wiring
-    from ui.settings import Settings
+    from rag.settings import Settings
+    from rag.types import Completed, QuestionError, TextDelta
 
     settings = Settings()
     try:
-        pipe = wiring.pipeline(settings, backend)
+        pipe = factory.pipeline(settings, backend)
         pipe.validate(question)
         answer = None
         for event in pipe.stream(question, top_k=top_k):
-            if isinstance(event, Answer):
-                answer = event
-            elif not as_json:
-                typer.echo(event, nl=False)
+            match event:
+                case TextDelta(piece) if not as_json:
+                    typer.echo(piece, nl=False)
+                case Completed(answer):
+                    pass
     except QuestionError as error:
         fail(str(error), 2)
     except (StoreError, BackendError) as error:
@@ -198,176 +190,6 @@ def _print_answer(answer) -> None:
     typer.secho(f"[{answer.backend}] {timings}", dim=True)
 
 
-@app.command("eval")
-def eval_command(
-    questions: Annotated[Path, typer.Argument(help="a question set, JSON Lines (eval/README.md)")],
-    backend: BackendOption = None,
-    pipeline_name: Annotated[
-        str, typer.Option("--pipeline", help="ours | baseline (plain llama-index, top-2)")
-    ] = "ours",
-    top_k: Annotated[
-        int | None,
-        typer.Option(
-            "--top-k",
-            "-k",
-            min=1,
-            max=50,
-            help="passages retrieved (default: RAG_TOP_K; 2 for baseline)",
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="report folder (default: eval/results/<time>-<pipeline>-<backend>)"),
-    ] = None,
-    compare: Annotated[
-        Path | None, typer.Option(help="an earlier report.json: report the deltas")
-    ] = None,
-    fail_under: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-under", help="METRIC=VALUE: exit 1 if the metric is below (repeatable)"
-        ),
-    ] = None,
-    corpus: Annotated[
-        Path | None, typer.Option(help="the folder sources are files in (default: RAG_CORPUS_DIR)")
-    ] = None,
-    fresh_index: Annotated[
-        bool, typer.Option("--fresh-index", help="index the corpus into a temporary store first")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-) -> None:
-    """Score a question set: retrieval, citations, answers, abstention, latency; write reports."""
-    import tempfile
-    import time
-    from datetime import datetime
-
-    from eval import report as reports
-    from eval.metrics import missed_bounds, parse_bounds
-    from eval.questions import QuestionSetError, load_questions
-    from eval.runner import run
-    from index.store import StoreError
-    from rag.backends.base import BackendError
-    from ui.settings import Settings
-
-    settings = Settings()
-    corpus = corpus or settings.corpus_dir
-    backend = backend or settings.backend
-    if pipeline_name not in ("ours", "baseline"):
-        fail(f"--pipeline {pipeline_name!r}: choose ours or baseline", 2)
-    if not corpus.is_dir():
-        fail(f"the corpus folder {corpus} does not exist (set --corpus or RAG_CORPUS_DIR)", 2)
-    try:
-        bounds = parse_bounds(fail_under or [])
-        previous = reports.load(compare) if compare else None
-        question_set = load_questions(questions, corpus)
-    except QuestionSetError as error:
-        fail(f"{error}\nnothing was run", 2)
-    except ValueError as error:
-        fail(str(error), 2)
-    started = datetime.now().astimezone()
-    out = out or Path("eval/results") / f"{started:%Y%m%d-%H%M%S}-{pipeline_name}-{backend}"
-    with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
-        try:
-            pipe, store = _eval_pipeline(
-                settings, pipeline_name, backend, corpus, Path(tmp) if fresh_index else None
-            )
-            clock = time.perf_counter()
-            metrics, records = run(question_set, pipe, corpus, top_k, progress=not quiet)
-        except (StoreError, BackendError) as error:
-            fail(str(error))
-    config = {
-        "questions": str(questions),
-        "n_questions": len(question_set),
-        "pipeline": pipeline_name,
-        "backend": backend,
-        "top_k": top_k or (settings.top_k if pipeline_name == "ours" else 2),
-        "corpus": str(corpus),
-        "store": store,
-        "embedding_model": settings.embedding_model,
-        "llm_model": settings.llm_model if backend == "llamacpp" else None,
-        "started": started.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - clock, 1),
-        "out": str(out),
-    }
-    report = reports.build(metrics, records, config, previous, str(compare or ""))
-    paths = reports.write(report, out)
-    reports.print_summary(report)
-    typer.echo(f"reports: {paths['json']}, {paths['md']}, {paths['html']}")
-    missed = missed_bounds(metrics, bounds)
-    for line in missed:
-        typer.secho(f"fail-under: {line}", fg=typer.colors.RED, err=True)
-    if missed:
-        raise typer.Exit(1)
-
-
-def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fresh: Path | None):
-    """The pipeline to evaluate, and where its index lives (a fresh one in `fresh` if given)."""
-    from ui import wiring
-
-    if name == "baseline":
-        from eval.baseline import BaselinePipeline
-
-        embed = wiring.settings_embedder(settings)
-        pipe = BaselinePipeline(
-            corpus, embed, wiring.backend(backend, settings), settings.llm_max_tokens
-        )
-        return pipe, "in-memory Chroma (baseline)"
-    if fresh is not None:
-        from index.indexer import index_paths
-
-        settings = settings.model_copy(update={"store_dir": fresh, "chroma_url": None})
-        store = wiring.store(settings, create=True)
-        index_paths(
-            [corpus],
-            store,
-            wiring.settings_embedder(settings),
-            wiring.chunk_spec(settings),
-            progress=False,
-        )
-    where = "temporary (--fresh-index)" if fresh else settings.chroma_url or str(settings.store_dir)
-    return wiring.pipeline(settings, backend), where
-
-
-@app.command()
-def bench(
-    sizes: Annotated[
-        str, typer.Option(help="comma-separated: corpus (the seeds), 1k, 10k, 100k or a number")
-    ] = "corpus",
-    out: Annotated[Path, typer.Option(help="results folder")] = Path("eval/results/bench"),
-    backend: Annotated[
-        str, typer.Option("--backend", "-b", help="answer backends to time: extractive,llamacpp")
-    ] = "extractive,llamacpp",
-    reps: Annotated[int, typer.Option(min=1, help="index builds per side, seed corpus")] = 3,
-    scale_reps: Annotated[int, typer.Option(min=1, help="builds per side, synthetic sizes")] = 1,
-    real_embed_max: Annotated[
-        int, typer.Option(help="larger sizes index with reused embeddings (see eval/bench.py)")
-    ] = 2000,
-    pool: Annotated[int, typer.Option(min=1, help="distinct texts embedded for reuse")] = 512,
-    cold: Annotated[bool, typer.Option(help="time `rag ask` / `rag ui` in new processes")] = True,
-) -> None:
-    """Speed, memory and scale beside the plain llama-index pipeline; writes bench.json + PNG."""
-    from eval import bench as benchmark
-    from eval.chart import draw
-
-    try:
-        config = benchmark.BenchConfig(
-            sizes=[s.strip() for s in sizes.split(",") if s.strip()],
-            out=out,
-            backends=[b.strip() for b in backend.split(",") if b.strip()],
-            reps=reps,
-            scale_reps=scale_reps,
-            real_embed_max=real_embed_max,
-            pool=pool,
-            cold=cold,
-        )
-        result = benchmark.run(config, log=lambda line: typer.echo(line, err=True))
-    except ValueError as error:
-        fail(str(error), 2)
-    typer.echo(benchmark.table(result))
-    chart = draw(result, out / "bench.png")
-    typer.echo(f"results: {out / 'bench.json'}, {chart}")
-
-
 @app.command("ui")
 def ui_command(
     host: Annotated[
@@ -381,9 +203,9 @@ def ui_command(
 ) -> None:
     """Serve the chat page in the browser; the API endpoint /ask answers scripts."""
     from rag.backends.base import available
-    from ui.settings import Settings
+    from ui.settings import UISettings
 
-    settings = Settings()
+    settings = UISettings()
     changes = {"ui_host": host, "ui_port": port, "backend": backend}
     settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
     if settings.backend not in available():
@@ -409,6 +231,9 @@ def ui_command(
         launch(demo, settings)
     except OSError as error:
         fail(f"cannot serve on {settings.ui_host}:{settings.ui_port}: {error}")
+
+
+register(app)  # eval, bench, bench-merge, bench-chart, load, sweep, bench-server
 
 
 def main() -> None:

@@ -1,23 +1,28 @@
 """Answer -> HTML for the chat page. Pure functions: no Gradio, no store, easy to test.
 
-Everything that comes from a document, a question or a model is untrusted text: it goes
-through `esc`, which escapes HTML and also the characters that Gradio's HTML templates
-(`${...}`), Markdown and LaTeX would otherwise interpret. Chat messages are single-line
-`<div>` blocks, so the chat's Markdown renderer passes them through untouched.
+The markup lives in Jinja2 macros (ui/templates); these functions choose what to show and
+call them. Everything that comes from a document, a question or a model is untrusted text:
+the template engine passes every printed value through `esc`, which escapes HTML and also
+the characters that Gradio's HTML templates (`${...}`), Markdown and LaTeX would otherwise
+interpret; only our own macros' output (Markup) is printed as is. Chat messages are
+single-line `<div>` blocks, so the chat's Markdown renderer passes them through untouched.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+from rag.quotes import shorten
 from rag.types import Answer, Citation, Passage
 
-Source = tuple[str, dict[str, str]]  # a document's source text and its metadata
-Lookup = Callable[[str], Source]  # doc_id -> Source
-
-CONTEXT_CHARS = 320  # at most this much paragraph on each side of a quote in a card
 PASSAGE_CHARS = 420  # closest passages are cut to this length in cards
 _ENTITIES = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 _ENTITIES.update({ord("\\"): "&#92;", ord("*"): "&#42;", ord("_"): "&#95;", ord("~"): "&#126;"})
@@ -28,157 +33,113 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True).translate(_ENTITIES)
 
 
-def _lines(text: str) -> str:
-    """Escaped text on one line: newlines become <br> (a blank line would end the HTML block)."""
-    return "<br>".join(esc(line) for line in text.strip().splitlines())
+# --- the templates -------------------------------------------------------------------------
+
+
+class _OneLine(Extension):
+    """Drops the templates' line breaks and indentation: they are for reading only.
+
+    A blank line would end a chat message's HTML block, and the source and document panels
+    show text with `white-space: pre-wrap`, where any stray whitespace would show.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return re.sub(r"\s*\n\s*", "", source)
+
+
+def _escape(value: object) -> object:
+    """Every printed string goes through `esc`; Markup (our macros' output) is already HTML."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return Markup(esc(value))
+    return value
+
+
+@functools.cache
+def _templates() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_escape,
+        extensions=[_OneLine],
+    )
+    environment.filters["short"] = lambda text, limit=80: shorten(text, limit)
+    return environment
+
+
+def _html(template: str, macro: str, **values: object) -> Markup:
+    """The HTML of one macro in ui/templates/<template>.html.j2."""
+    return getattr(_templates().get_template(f"{template}.html.j2").module, macro)(**values)
+
+
+# --- the chat ------------------------------------------------------------------------------
 
 
 def question_html(question: str) -> str:
-    return f'<div class="q">{_lines(question)}</div>'
+    return str(_html("chat", "question", text=question))
 
 
 def streaming_html(text: str) -> str:
-    return f'<div class="answer streaming">{_lines(text)}<span class="cursor"></span></div>'
+    return str(_html("chat", "streaming", text=text))
 
 
 def pending_html() -> str:
-    return '<div class="answer streaming"><span class="dots">Searching the documents</span></div>'
+    return str(_html("chat", "pending"))
 
 
 def meta_html(backend: str, seconds: float, read_as: str = "") -> str:
     """Backend and time under an answer; for a follow-up, the standalone question searched."""
-    searched = f' · searched for “<span class="read-as">{esc(read_as)}</span>”' if read_as else ""
-    return f'<div class="meta">{esc(backend)} · {seconds:.1f} s{searched}</div>'
+    return str(_html("chat", "meta", backend=backend, seconds=seconds, read_as=read_as))
 
 
 def answer_html(answer: Answer, turn: int, seconds: float) -> str:
     """The final chat message: cited sentences, abstention, or an error, then backend and time."""
-    if answer.error:
-        body = error_html(
-            f"The {answer.backend} backend failed: {answer.error}",
-            "The passages retrieved for your question are in the sources panel.",
-        )
-    elif answer.abstained:
-        body = (
-            '<div class="abstain"><div class="abstain-title">The documents don\'t say.</div>'
-            "None of the indexed documents answers this question. The closest passages are in "
-            "the sources panel, in case they help.</div>"
-        )
-    else:
-        body = f'<div class="answer">{_sentences(answer, turn)}</div>'
     standalone = answer.standalone_question
     read_as = standalone if standalone and standalone != answer.question else ""
-    return f"<div>{body}{meta_html(answer.backend, seconds, read_as)}</div>"
-
-
-def _sentences(answer: Answer, turn: int) -> str:
-    if not answer.sentences:
-        return _lines(answer.answer)
-    parts = []
-    for sentence in answer.sentences:
-        if not sentence.supported:
-            parts.append(
-                '<span class="unsupported" title="No passage in the documents supports this '
-                f'sentence">{_lines(sentence.text)}</span>'
-            )
-            continue
-        markers = "".join(
-            f'<a class="cite" href="#src-{turn}-{n}" title="Show source {n}">[{n}]</a>'
-            for n in sentence.citations
-        )
-        parts.append(f'<span class="supported">{_lines(sentence.text)}</span>{markers}')
-    note = ""
-    if any(not s.supported for s in answer.sentences):
-        note = (
-            '<div class="note">Sentences in grey italics are not supported by any passage '
-            "in the documents.</div>"
-        )
-    return " ".join(parts) + note
+    return str(_html("chat", "answer", answer=answer, turn=turn, seconds=seconds, read_as=read_as))
 
 
 def error_html(message: str, hint: str = "") -> str:
-    hint_html = f'<div class="hint">{esc(hint)}</div>' if hint else ""
-    return f'<div class="error"><strong>⚠ {_lines(message)}</strong>{hint_html}</div>'
+    return str(_html("chat", "error", message=message, hint=hint))
 
 
 # --- the sources panel -------------------------------------------------------------------
 
 
-def paragraph(
-    source: str, start: int, end: int, limit: int = CONTEXT_CHARS
-) -> tuple[str, str, str]:
-    """(before, quote, after): the quote inside its paragraph, cut to `limit` chars each side.
-
-    The paragraph runs from the line break before the quote to the line break after it;
-    a cut side is shortened to a word boundary and marked with an ellipsis.
-    """
-    left = source.rfind("\n", 0, start) + 1
-    right = source.find("\n", end)
-    right = len(source) if right == -1 else right
-    before, after = source[left:start], source[end:right]
-    if len(before) > limit:
-        cut = before[-limit:]
-        before = "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
-    if len(after) > limit:
-        cut = after[:limit]
-        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
-    return before.lstrip(), source[start:end], after.rstrip()
-
-
-def _byline(title: str, metadata: dict[str, str | None]) -> str:
-    details = [metadata.get(key) for key in ("publisher", "author", "date")]
-    byline = " · ".join(esc(d) for d in details if d)
-    return f'<div class="card-title">{esc(title)}</div>' + (
-        f'<div class="byline">{byline}</div>' if byline else ""
-    )
-
-
-def _open_button(doc_id: str, start: int, end: int, label: str) -> str:
-    return (
-        f'<button class="open-doc" data-doc="{esc(doc_id)}" data-start="{start}" '
-        f'data-end="{end}" title="Open the whole cleaned document at this passage">{label}</button>'
-    )
-
-
 def citation_card(
-    citation: Citation,
-    turn: int,
-    source: Source,
-    show_scores: bool,
-    passage: Passage | None = None,
+    citation: Citation, turn: int, show_scores: bool, passage: Passage | None = None
 ) -> str:
-    text, metadata = source
-    before, quote, after = paragraph(text, citation.start, citation.end)
-    scores = ""
-    if show_scores:
-        retrieval = f" · retrieval {passage.score:.4f} (passage {passage.n})" if passage else ""
-        scores = f'<span class="score">support {citation.score:.2f}{retrieval}</span>'
-    meta = {"publisher": citation.publisher, "date": citation.date, **metadata}
-    return (
-        f'<article class="card" id="src-{turn}-{citation.n}">'
-        f'<div class="card-head"><span class="num">[{citation.n}]</span>'
-        f"<div>{_byline(citation.title, meta)}</div></div>"
-        f'<blockquote class="para">{esc(before)}<mark class="quote">{esc(quote)}</mark>'
-        f"{esc(after)}</blockquote>"
-        f'<div class="card-foot">{scores}'
-        f"{_open_button(citation.doc_id, citation.start, citation.end, 'Open in document')}"
-        "</div></article>"
+    return str(_citation_card(citation, turn, show_scores, passage))
+
+
+def _citation_card(
+    citation: Citation, turn: int, show_scores: bool, passage: Passage | None
+) -> Markup:
+    """The quote highlighted inside its paragraph, as the pipeline cut it from the source."""
+    return _html(
+        "sources",
+        "citation_card",
+        citation=citation,
+        turn=turn,
+        before=citation.before,
+        quote=citation.quote,
+        after=citation.after,
+        metadata=citation.model_dump(include={"publisher", "author", "date"}),
+        show_scores=show_scores,
+        passage=passage,
     )
 
 
 def passage_card(passage: Passage, turn: int, show_scores: bool) -> str:
+    return str(_passage_card(passage, turn, show_scores))
+
+
+def _passage_card(passage: Passage, turn: int, show_scores: bool) -> Markup:
     text = re.sub(r"\n\s*\n", "\n", passage.text.strip())
     if len(text) > PASSAGE_CHARS:
         text = text[:PASSAGE_CHARS].rsplit(" ", 1)[0] + "…"
-    score = f'<span class="score">retrieval {passage.score:.4f}</span>' if show_scores else ""
-    return (
-        f'<article class="card passage" id="psg-{turn}-{passage.n}">'
-        f'<div class="card-head"><span class="num">{passage.n}</span>'
-        f"<div>{_byline(passage.title, passage.metadata)}</div></div>"
-        f'<blockquote class="para">{esc(text)}</blockquote>'
-        f'<div class="card-foot">{score}'
-        f"{_open_button(passage.doc_id, passage.start, passage.end, 'Open in document')}"
-        "</div></article>"
+    return _html(
+        "sources", "passage_card", passage=passage, turn=turn, text=text, show_scores=show_scores
     )
 
 
@@ -189,69 +150,33 @@ def _containing(citation: Citation, passages: Sequence[Passage]) -> Passage | No
     return None
 
 
-def turn_sources(answer: Answer, turn: int, lookup: Lookup, show_scores: bool) -> str:
+def turn_sources(answer: Answer, turn: int, show_scores: bool) -> str:
     """The cards for one answer: its citations, or the closest passages when it has none."""
+    return str(_turn_sources(answer, turn, show_scores))
+
+
+def _turn_sources(answer: Answer, turn: int, show_scores: bool) -> Markup:
     if answer.citations:
         cards = [
-            citation_card(c, turn, lookup(c.doc_id), show_scores, _containing(c, answer.retrieved))
+            _citation_card(c, turn, show_scores, _containing(c, answer.retrieved))
             for c in answer.citations
         ]
-        if show_scores:
-            cards.append(_retrieved_list(answer.retrieved))
-        return "".join(cards)
-    if not answer.retrieved:
-        return '<p class="empty">Nothing was retrieved for this question.</p>'
-    label = (
-        "Passages retrieved for your question"
-        if answer.error
-        else "Closest passages — none of them answers the question"
-    )
-    cards = "".join(passage_card(p, turn, show_scores) for p in answer.retrieved[:3])
-    return f'<p class="label">{label}</p>{cards}'
+    else:
+        cards = [_passage_card(p, turn, show_scores) for p in answer.retrieved[:3]]
+    return _html("sources", "turn_sources", answer=answer, cards=cards, show_scores=show_scores)
 
 
-def _retrieved_list(passages: Sequence[Passage]) -> str:
-    rows = "".join(
-        f"<li><span class='score'>{p.score:.4f}</span> {esc(p.title)} "
-        f"<span class='where'>{esc(p.doc_id)} {p.start}–{p.end}</span></li>"
-        for p in passages
-    )
-    return (
-        f'<div class="retrieved"><p class="label">All retrieved passages</p><ol>{rows}</ol></div>'
-    )
-
-
-def sources_html(answers: Sequence[Answer], lookup: Lookup, show_scores: bool) -> str:
+def sources_html(answers: Sequence[Answer], show_scores: bool) -> str:
     """Every answer's sources, newest first; only the newest is unfolded. answers[i] is turn i+1."""
-    sections = []
-    for i in range(len(answers) - 1, -1, -1):
-        answer, turn = answers[i], i + 1
-        count = len(answer.citations)
-        summary = (
-            f"{count} source{'s' if count != 1 else ''}"
-            if count
-            else ("error" if answer.error else "no answer")
-        )
-        sections.append(
-            f'<details class="turn" id="turn-{turn}"{" open" if turn == len(answers) else ""}>'
-            f'<summary><span class="turn-n">Answer {turn}</span> {esc(short(answer.question))}'
-            f' <span class="turn-count">{summary}</span></summary>'
-            f"{turn_sources(answer, turn, lookup, show_scores)}</details>"
-        )
-    return "".join(sections) or empty_sources_html()
-
-
-def short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    turns = [
+        (turn, answers[turn - 1], _turn_sources(answers[turn - 1], turn, show_scores))
+        for turn in range(len(answers), 0, -1)
+    ]
+    return str(_html("sources", "sources", turns=turns))
 
 
 def empty_sources_html() -> str:
-    return (
-        '<div class="empty">Sources appear here: for every answer, the exact quotes it rests '
-        "on, each inside its paragraph. Click a marker like <b>[1]</b> in an answer to jump to "
-        "its source.</div>"
-    )
+    return str(_html("sources", "empty"))
 
 
 # --- the document viewer ------------------------------------------------------------------
@@ -273,20 +198,11 @@ def document_html(
     parts = []
     for a, b in sorted(sections):
         s, e = max(a, start), min(b, end)
-        if s < e:
-            anchor = "" if parts and "<mark" in "".join(parts) else " id='doc-quote'"
-            body = (
-                f"{esc(text[a:s])}<mark class='quote'{anchor}>{esc(text[s:e])}</mark>"
-                f"{esc(text[e:b])}"
-            )
-        else:
-            body = esc(text[a:b])
-        parts.append(f'<div class="doc-section">{body}</div>')
-    return (
-        f'<div class="doc"><div class="doc-head">{_byline(title, metadata)}</div>'
-        f'<div class="doc-body">{"<hr>".join(parts)}</div></div>'
-    )
+        if s >= e:  # nothing to highlight: the whole section comes before the (empty) quote
+            s = e = b
+        parts.append((text[a:s], text[s:e], text[e:b]))
+    return str(_html("document", "document", title=title, metadata=metadata, sections=parts))
 
 
 def document_message_html(message: str) -> str:
-    return f'<div class="empty">{esc(message)}</div>'
+    return str(_html("document", "message", text=message))

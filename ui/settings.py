@@ -1,71 +1,12 @@
-"""Every setting in one object: environment variables with the RAG_ prefix, offline defaults."""
+"""The chat server's settings: the core settings plus where and for whom the page is served."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from rag.settings import Settings
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=None, extra="ignore")
-
-    # corpus and store
-    corpus_dir: Path = Field(Path("seeds"), description="what `rag index` indexes by default")
-    store_dir: Path = Field(Path(".rag"), description="folder of the embedded Chroma store")
-    collection: str = Field("corpus", description="the index (Chroma collection) name")
-    chroma_url: str | None = Field(
-        None, description="a Chroma server, e.g. http://127.0.0.1:8000 (https means TLS)"
-    )
-    chroma_host: str | None = Field(None, description="the Chroma server as host + port instead")
-    chroma_port: int = 8000
-    chroma_token: str | None = Field(None, description="token for the Chroma server")
-    chroma_token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
-        "Authorization", description="Authorization sends `Bearer <token>`"
-    )
-    chroma_ca_file: Path | None = Field(None, description="CA bundle for a self-signed https")
-    chroma_timeout_s: float = Field(30.0, description="per request to the Chroma server")
-    chroma_retry_s: float = Field(
-        60.0, description="how long to retry while the Chroma server is unreachable"
-    )
-
-    # indexing
-    embedding_model: str = "all-MiniLM-L6-v2-int8"
-    embed_batch_size: int = 32
-    chunk_size: int = Field(192, description="tokens (cl100k_base) per chunk")
-    chunk_overlap: int = Field(32, description="tokens shared by consecutive chunks")
-
-    # answering
-    backend: str = Field("extractive", description="extractive | llamacpp | openai")
-    top_k: int = 5
-    context_tokens: int = Field(1500, description="prompt budget for passages, in tokens")
-    max_question_chars: int = 2000
-    llm_model: str = Field("qwen2.5-coder-0.5b", description="a packaged model name or a GGUF path")
-    model_cache_dir: Path = Field(Path.home() / ".cache" / "rag-chat" / "models")
-    llm_threads: int = 2
-    llm_timeout_s: float = 120.0
-    llm_max_tokens: int = 256
-    openai_base_url: str = "http://127.0.0.1:8080/v1"
-    openai_model: str = "local"
-    openai_api_key: str = "not-needed"
-
-    # chat UI
+class UISettings(Settings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
     ui_user: str | None = None
     ui_password: str | None = None
-
-    @model_validator(mode="after")
-    def _chroma_server(self) -> Settings:
-        """RAG_CHROMA_HOST/PORT are another spelling of RAG_CHROMA_URL (plain http)."""
-        if self.chroma_host:
-            url = f"http://{self.chroma_host}:{self.chroma_port}"
-            if self.chroma_url and self.chroma_url.rstrip("/") != url:
-                raise ValueError(
-                    f"RAG_CHROMA_URL={self.chroma_url} and RAG_CHROMA_HOST/PORT ({url}) disagree; "
-                    "set one of them"
-                )
-            self.chroma_url = url
-        return self

@@ -1,10 +1,17 @@
-"""The backend contract: a name, what it needs installed, and one streaming call.
+"""The backend contract: a name, its options, what it needs installed, one streaming call.
 
 Built-in backends register themselves exactly the way a third-party one would:
 
     @register("mine")
     class Mine(Backend):
+        class Options(BackendOptions):
+            model_config = SettingsConfigDict(env_prefix="RAG_MINE_")
+            temperature: float = 0.0
+
         def execute(self, request, stream=True): yield "text"
+
+Options are keyword arguments, else the backend's own environment variables, else defaults;
+an option the backend does not declare is an error, never silently dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +22,13 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from rag.types import Passage
+
+#: texts in, one vector each out (sentence embeddings, for backends that rank sentences)
+Embed = Callable[[list[str]], list[list[float]]]
 
 
 class BackendError(RuntimeError):
@@ -31,12 +44,23 @@ class GenerationRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+class BackendOptions(BaseSettings):
+    """A backend's options; subclasses set their own `env_prefix`."""
+
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True, env_file=None)
+
+
 class Backend(ABC):
     name: ClassVar[str]
     #: pip extra that provides what this backend imports (named in the error when missing)
     extra: ClassVar[str | None] = None
     #: whether answers are generated text that must be checked against the passages
     generative: ClassVar[bool] = True
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+
+    def __init__(self, options: BackendOptions | None = None, embed: Embed | None = None) -> None:
+        self.options = options if options is not None else self.Options()
+        self.embed = embed
 
     @abstractmethod
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
@@ -47,7 +71,7 @@ class Backend(ABC):
         return "".join(self.execute(GenerationRequest(question=prompt, passages=[], prompt=prompt)))
 
 
-_REGISTRY: dict[str, Callable[..., Backend]] = {}
+_REGISTRY: dict[str, type[Backend]] = {}
 # Built-ins are imported on first use so `rag --help` never loads llama.cpp or openai.
 _BUILTINS = {
     "extractive": "rag.backends.extractive",
@@ -66,15 +90,32 @@ def register(name: str) -> Callable[[type[Backend]], type[Backend]]:
 
 
 def available() -> list[str]:
+    """Every backend that can be asked for by name: the built-ins and all registered ones."""
     return sorted(set(_REGISTRY) | set(_BUILTINS))
 
 
-def create_backend(name: str, **options: Any) -> Backend:
+def backend_class(name: str) -> type[Backend]:
     if name not in _REGISTRY and name in _BUILTINS:
         import_module(_BUILTINS[name])
     if name not in _REGISTRY:
         raise BackendError(f"unknown backend {name!r}; choose one of: {', '.join(available())}")
-    return _REGISTRY[name](**options)
+    return _REGISTRY[name]
+
+
+def create_backend(name: str, embed: Embed | None = None, **options: Any) -> Backend:
+    cls = backend_class(name)
+    try:
+        validated = cls.Options(**options)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"unknown option {'.'.join(map(str, e['loc']))!r}"
+            if e["type"] == "extra_forbidden"
+            else f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}"
+            for e in error.errors()
+        )
+        declared = ", ".join(cls.Options.model_fields) or "none"
+        raise BackendError(f"backend {name!r}: {problems} (its options: {declared})") from None
+    return cls(validated, embed=embed)
 
 
 def require(module: str, extra: str) -> Any:

@@ -7,9 +7,12 @@ able to carry the kind of answer the question asks for (an amount, a year, a uni
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from rag.backends.base import Backend, GenerationRequest, register
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from rag.backends.base import Backend, BackendOptions, GenerationRequest, register
 from rag.expectations import expectation
 from rag.prompt import NOT_FOUND
 from rag.support import SourceSentence, SupportScorer, passage_sentences
@@ -21,20 +24,12 @@ MIN_WORDS = 5
 class ExtractiveBackend(Backend):
     generative = False
 
-    def __init__(
-        self,
-        embed: Callable[[list[str]], list[list[float]]] | None = None,
-        min_score: float = 0.3,
-        max_sentences: int = 3,
-        keep_ratio: float = 0.75,
-        rank_discount: float = 0.05,
-        **_: object,
-    ) -> None:
-        self.embed = embed
-        self.min_score = min_score
-        self.max_sentences = max_sentences
-        self.keep_ratio = keep_ratio
-        self.rank_discount = rank_discount
+    class Options(BackendOptions):
+        model_config = SettingsConfigDict(env_prefix="RAG_EXTRACTIVE_")
+        min_score: float = Field(0.3, description="the best sentence's score needed to answer")
+        max_sentences: int = Field(3, ge=1, description="sentences in an answer at most")
+        keep_ratio: float = Field(0.75, description="candidates score this share of the best")
+        rank_discount: float = Field(0.05, description="score discount per passage rank")
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         chosen = self.select(request)
@@ -49,19 +44,23 @@ class ExtractiveBackend(Backend):
         the best sentence of another document when it scores nearly as well."""
         sentences = passage_sentences(request.passages)
         scorer = SupportScorer(sentences, self.embed)
+        discount = self.options.rank_discount
         ranked = sorted(
             (
-                (s.score / (1 + self.rank_discount * (s.sentence.passage.n - 1)), s.sentence)
+                (
+                    s.score / (1 + discount * (s.sentence.passage.n - 1)),
+                    s.sentence,
+                )
                 for s in scorer.rank(request.question, shortlist=12)
                 if len(s.sentence.text.split()) >= MIN_WORDS  # headings do not answer
             ),
             key=lambda pair: pair[0],
             reverse=True,
         )
-        if not ranked or ranked[0][0] < self.min_score:
+        if not ranked or ranked[0][0] < self.options.min_score:
             return []
         best = ranked[0][0]
-        candidates = [s for score, s in ranked if score >= self.keep_ratio * best]
+        candidates = [s for score, s in ranked if score >= self.options.keep_ratio * best]
         wanted = expectation(request.question)
         if wanted:
             candidates = [s for s in candidates if wanted.met_by(s.text)]
@@ -75,4 +74,4 @@ class ExtractiveBackend(Backend):
         other = next((s for s in candidates if s.passage.doc_id != lead.passage.doc_id), None)
         if other is not None:
             chosen.append(other)
-        return chosen[: self.max_sentences]
+        return chosen[: self.options.max_sentences]

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.backends.base import Backend, BackendError, GenerationRequest, register, require
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from rag.backends.base import (
+    Backend,
+    BackendError,
+    BackendOptions,
+    Embed,
+    GenerationRequest,
+    register,
+    require,
+)
 from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model
 
 N_CTX = 4096  # ~1500 passage tokens + system + question + answer, with room for tokenizer drift
@@ -57,34 +68,33 @@ def load(path: Path, threads: int, n_ctx: int = N_CTX) -> _Loaded:
 class LlamaCppBackend(Backend):
     extra = "llamacpp"
 
-    def __init__(
-        self,
-        model: str | Path = DEFAULT_MODEL,
-        cache_dir: str | Path = DEFAULT_CACHE_DIR,
-        threads: int = 2,
-        max_tokens: int = 256,
-        condense_tokens: int = 64,
-        **_: object,
-    ) -> None:
+    class Options(BackendOptions):
+        model_config = SettingsConfigDict(env_prefix="RAG_LLM_")
+        model: str = Field(DEFAULT_MODEL, description="a packaged model name or a GGUF path")
+        cache_dir: Path = Field(
+            DEFAULT_CACHE_DIR,
+            validation_alias="RAG_MODEL_CACHE_DIR",
+            description="where packaged models are assembled",
+        )
+        threads: int = Field(2, ge=1)
+        max_tokens: int = Field(256, ge=1, description="answer length limit")
+        condense_tokens: int = Field(64, ge=1, description="follow-up rewrite length limit")
+
+    def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
+        super().__init__(options, embed)
         require("llama_cpp", "llamacpp")
-        if threads < 1 or max_tokens < 1:
-            raise BackendError(
-                f"threads and max_tokens must be at least 1 (got {threads} and {max_tokens})"
-            )
-        self.path = resolve_model(model, cache_dir)
-        self.max_tokens = max_tokens
-        self.condense_tokens = condense_tokens
-        self._model = load(self.path, threads)
+        self.path = resolve_model(self.options.model, self.options.cache_dir)
+        self._model = load(self.path, self.options.threads)
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         messages = [{"role": "user", "content": request.prompt or request.question}]
         if request.system:
             messages.insert(0, {"role": "system", "content": request.system})
-        return self._chat(messages, self.max_tokens, stream)
+        return self._chat(messages, self.options.max_tokens, stream)
 
     def complete(self, prompt: str) -> str:
         messages = [{"role": "user", "content": prompt}]
-        return "".join(self._chat(messages, self.condense_tokens, stream=False))
+        return "".join(self._chat(messages, self.options.condense_tokens, stream=False))
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, stream: bool) -> Iterator[str]:
         with self._model.lock:

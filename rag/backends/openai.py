@@ -6,56 +6,67 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rag.backends.base import Backend, BackendError, GenerationRequest, register, require
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from rag.backends.base import (
+    Backend,
+    BackendError,
+    BackendOptions,
+    Embed,
+    GenerationRequest,
+    register,
+    require,
+)
 
 
 @register("openai")
 class OpenAIBackend(Backend):
     extra = "openai"
 
-    def __init__(
-        self,
-        base_url: str = "http://127.0.0.1:8080/v1",
-        model: str = "local",
-        api_key: str | None = None,
-        timeout: float = 120.0,
-        max_tokens: int = 256,
-        max_retries: int = 1,
-        condense_tokens: int = 64,
-        **_: object,
-    ) -> None:
+    class Options(BackendOptions):
+        model_config = SettingsConfigDict(env_prefix="RAG_OPENAI_")
+        base_url: str = Field("http://127.0.0.1:8080/v1", description="the server's /v1 URL")
+        model: str = Field("local", description="the model name the server expects")
+        api_key: SecretStr = SecretStr("not-needed")
+        timeout: float = Field(120.0, gt=0, validation_alias="RAG_LLM_TIMEOUT_S")
+        max_tokens: int = Field(256, ge=1, validation_alias="RAG_LLM_MAX_TOKENS")
+        max_retries: int = Field(1, ge=0)
+        condense_tokens: int = Field(64, ge=1, description="follow-up rewrite length limit")
+
+    def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
+        super().__init__(options, embed)
         openai_like = require("llama_index.llms.openai_like", "openai")
-        if not base_url.startswith(("http://", "https://")):
+        options = self.options
+        if not options.base_url.startswith(("http://", "https://")):
             raise BackendError(
-                f"the LLM server URL must start with http:// or https://: {base_url!r}"
+                f"the LLM server URL must start with http:// or https://: {options.base_url!r}"
             )
-        self.base_url = base_url
-        self.max_tokens = max_tokens
-        self.condense_tokens = condense_tokens
+        self.base_url = options.base_url
         # max_tokens stays unset here and goes with each call: set on the LLM it would override
         # the smaller limit of `complete`.
         self.llm = openai_like.OpenAILike(
-            model=model,
-            api_base=base_url,
-            api_key=api_key or "not-needed",
+            model=options.model,
+            api_base=options.base_url,
+            api_key=options.api_key.get_secret_value(),
             is_chat_model=True,
             temperature=0.0,
-            timeout=timeout,
-            max_retries=max_retries,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
         )
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         messages = self._messages(request.system, request.prompt or request.question)
         if not stream:
-            yield self._chat(messages, self.max_tokens)
+            yield self._chat(messages, self.options.max_tokens)
             return
         with _server_errors(self.base_url):
-            for response in self.llm.stream_chat(messages, max_tokens=self.max_tokens):
+            for response in self.llm.stream_chat(messages, max_tokens=self.options.max_tokens):
                 if response.delta:
                     yield response.delta
 
     def complete(self, prompt: str) -> str:
-        return self._chat(self._messages("", prompt), self.condense_tokens)
+        return self._chat(self._messages("", prompt), self.options.condense_tokens)
 
     def _chat(self, messages: list[Any], max_tokens: int) -> str:
         with _server_errors(self.base_url):

@@ -26,6 +26,7 @@ class Scripted(Backend):
     name = "scripted"
 
     def __init__(self) -> None:
+        super().__init__()
         self.prompts: list[str] = []
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:

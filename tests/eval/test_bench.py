@@ -7,14 +7,13 @@ consistent with the others, and that the synthetic corpora are deterministic.
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 from corpus import SEEDS
 from typer.testing import CliRunner
 
 from eval import scale
-from eval.bench import parse_size, percentile
+from eval.bench.config import parse_size
 from ui.cli import app
 
 # builds, queries and two cold starts on a shared machine: minutes, not seconds, when it is busy
@@ -90,7 +89,7 @@ def test_synthetic_corpus_is_deterministic_and_varied():
     assert first.startswith("Report 7:")
 
 
-def test_size_names_and_percentiles():
+def test_size_names():
     assert parse_size("corpus") is None
     assert [parse_size(s) for s in ("1k", "10k", "100k", "2500", "2.5k")] == [
         1000,
@@ -101,6 +100,3 @@ def test_size_names_and_percentiles():
     ]
     with pytest.raises(ValueError, match="unknown size"):
         parse_size("huge")
-    assert percentile([1, 2, 3, 4], 50) == 2.5
-    assert percentile([5], 95) == 5
-    assert math.isnan(percentile([], 50))

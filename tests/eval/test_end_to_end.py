@@ -30,17 +30,11 @@ def check_ranges(metrics: dict) -> None:
             assert 0.0 <= value <= 1.0, name
 
 
-def test_our_pipeline_over_the_dev_set(corpus_store, embedder, dev_questions):
-    from rag.backends.base import create_backend
-    from rag.pipeline import AnswerConfig, AnswerPipeline
-    from rag.retrieval import HybridRetriever, RetrievalConfig
+def test_our_pipeline_over_the_dev_set(corpus_store, dev_questions):
+    from rag import factory
+    from rag.settings import Settings
 
-    pipeline = AnswerPipeline(
-        HybridRetriever(corpus_store, embedder, RetrievalConfig()),
-        create_backend("extractive"),
-        AnswerConfig(),
-        embed=embedder.get_text_embedding_batch,
-    )
+    pipeline = factory.pipeline(Settings(), "extractive", chunk_store=corpus_store)
     metrics, records = run(dev_questions, pipeline, SEEDS, progress=False)
     check_ranges(metrics)
     assert metrics["hit_at_5"] >= 0.8

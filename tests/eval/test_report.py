@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ SOURCE = "000_9e243a5a117bdeca.txt"
 TEXT = (SEEDS / SOURCE).read_bytes().decode("utf-8")
 SENTENCE = "Reports say that this railway will be approximately 200 kilometers long."
 START = TEXT.index(SENTENCE)
+HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">'
 
 QUESTIONS = [
     Question(
@@ -131,7 +135,8 @@ def test_html_is_self_contained_and_escaped(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.IGNORECASE)
     assert "<script" not in page and "<link" not in page and "@import" not in page
-    assert page.count("<svg") == 1  # the metric bars
+    assert _chart(page).startswith(b"\x89PNG\r\n\x1a\n")  # the metric bars
+    assert "hit_at_5 0.500" in _alt(page)
     assert "Who &lt;b&gt;crashes&lt;/b&gt;?" in page
     assert "<b>crashes</b>" not in page
     assert page.index(">rejected<") < page.index(">good<")
@@ -144,9 +149,82 @@ def test_compare_reports_deltas(tmp_path):
     assert deltas["hit_at_5"]["delta"] == -0.25 and deltas["hit_at_5"]["better"] is False
     assert deltas["mrr"]["delta"] is None  # not in the old report
     page = paths["html"].read_text()
-    assert page.count("<svg") == 2  # metric bars and the deltas
+    assert _chart(page).startswith(b"\x89PNG\r\n\x1a\n")  # metric bars and the deltas
+    assert "Change against the compared report: hit_at_5 -0.250" in _alt(page)
     assert "-0.250" in page and "old/report.json" in page
     assert "| hit_at_5 | 0.500 | 0.750 | -0.250 |" in paths["md"].read_text()
+
+
+class _Tags(HTMLParser):
+    """The elements of a page as a browser would parse them: (tag, attributes)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def _img(page: str) -> dict:
+    (img,) = [attrs for tag, attrs in _Tags(page).tags if tag == "img"]
+    return img
+
+
+def _chart(page: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    src = _img(page)["src"]
+    assert src.startswith(prefix)
+    return base64.b64decode(src.removeprefix(prefix), validate=True)
+
+
+def _alt(page: str) -> str:
+    return _img(page)["alt"]
+
+
+def _hostile_report() -> dict:
+    """A report with markup in every text a question set, a model or a document can carry."""
+    record = {
+        "id": HOSTILE,
+        "question": HOSTILE,
+        "kind": HOSTILE,
+        "sources_mode": HOSTILE,
+        "expected_sources": [HOSTILE, HOSTILE],
+        "error": None,
+        "answer": HOSTILE,
+        "abstained": True,
+        "failed": [HOSTILE],
+        "retrieved": [{"rank": 1, "doc_id": HOSTILE}],
+        "citations": [{"doc_id": HOSTILE, "verified": False, "quote": HOSTILE}],
+        "latency_ms": 12.0,
+    }
+    config = {"pipeline": HOSTILE, "backend": HOSTILE, "questions": HOSTILE, "started": HOSTILE}
+    metrics = {"hit_at_5": 0.5}
+    return reports.build(
+        metrics,
+        [record, {**record, "error": HOSTILE}],
+        config,
+        {"metrics": metrics, "config": {}},
+        HOSTILE,
+    )
+
+
+def test_html_escapes_every_text_from_questions_answers_and_documents():
+    page = reports.html(_hostile_report())
+    tags = _Tags(page).tags
+    assert "<script" not in page
+    assert [tag for tag, _ in tags].count("img") == 1  # the chart, no other
+    assert not [name for _, attrs in tags for name in attrs if name.startswith("on")]
+    assert page.count("&lt;script&gt;window.pwned=1&lt;/script&gt;") >= 20
+
+
+def test_html_without_matplotlib_has_a_note_instead_of_the_chart(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib...` fail
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    page = reports.html(_hostile_report())
+    assert "<img" not in page and "No chart: drawing it needs matplotlib" in page
+    assert page.rstrip().endswith("</html>")
 
 
 def test_load_refuses_what_is_not_a_report(tmp_path):

@@ -23,8 +23,8 @@ from index.chunking import count_tokens
 from index.indexer import index_paths
 from index.lock import write_lock
 from index.store import ChunkStore, open_client
-from ui import wiring
-from ui.settings import Settings
+from rag import factory
+from rag.settings import Settings
 
 RAG = str(Path(sys.executable).parent / "rag")
 KILLS = 20
@@ -140,8 +140,8 @@ def finish(folder: Path, store: Path, by_cli: bool) -> bool:
             report = index_paths(
                 [folder],
                 ChunkStore(client, settings.collection),
-                wiring.settings_embedder(settings),
-                wiring.chunk_spec(settings),
+                factory.embedder(settings),
+                factory.chunk_spec(settings),
                 prune=True,
                 progress=False,
             )

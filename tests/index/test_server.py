@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,6 +21,8 @@ import httpx
 import pytest
 from corpus import DEV_SET, SEEDS
 
+from eval.bench_server import copies_of
+from eval.processes import ServerProcess, free_port
 from index.chunking import chunk_document, chunk_id
 from index.documents import discover, read_document
 from index.store import ChunkStore, StoreError, open_client
@@ -42,8 +44,8 @@ def rag(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProce
 
 def expected_chunks(folder: Path) -> dict[str, int]:
     """What a clean build of `folder` (or one file) stores: chunks per document, by the chunker."""
-    from ui.settings import Settings
-    from ui.wiring import chunk_spec
+    from rag.factory import chunk_spec
+    from rag.settings import Settings
 
     spec = chunk_spec(Settings())
     return {
@@ -59,18 +61,6 @@ def assert_clean_build(store: ChunkStore, expected: dict[str, int]) -> None:
     ids = store.chunks.get(include=[])["ids"]
     assert len(ids) == store.chunk_count() == sum(expected.values())
     assert set(ids) == {chunk_id(d, i) for d, n in expected.items() for i in range(n)}
-
-
-def big_corpus(folder: Path, copies: int) -> Path:
-    """`copies` variants of every seed: the same articles with one sentence added."""
-    folder.mkdir()
-    for i in range(copies):
-        for seed in sorted(SEEDS.glob("*.txt")):
-            text = seed.read_text(encoding="utf-8")
-            (folder / f"{i:02d}_{seed.name}").write_text(
-                f"{text}\nThis is copy number {i} of the article.\n", encoding="utf-8"
-            )
-    return folder
 
 
 def server_store(url: str, collection: str, client=None) -> ChunkStore | None:
@@ -188,21 +178,15 @@ def test_two_ui_processes_share_one_chroma_server(chroma_server, tmp_path):
         chroma_server.url, "shared", RAG_BACKEND="extractive", GRADIO_ANALYTICS_ENABLED="False"
     )
     assert rag(env, tmp_path, "index", "-q", str(SEEDS)).returncode == 0
-    urls, uis = [], []
-    try:
+    with ExitStack() as servers:
+        urls = []
         for _ in range(2):
             port = free_port()
-            with (tmp_path / f"ui-{port}.log").open("wb") as log:
-                uis.append(subprocess.Popen(
-                    [RAG, "ui", "--port", str(port)], env=env, cwd=tmp_path, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                ))  # fmt: skip
-            urls.append(f"http://127.0.0.1:{port}/")
-        for url, ui in zip(urls, uis, strict=True):
-            deadline = time.monotonic() + 600
-            while not _answers(url):
-                assert ui.poll() is None and time.monotonic() < deadline, "`rag ui` did not start"
-                time.sleep(0.5)
+            ui = ServerProcess(
+                [RAG, "ui", "--port", str(port)], port, timeout_s=600, env=env, cwd=tmp_path,
+                log=tmp_path / f"ui-{port}.log",
+            )  # fmt: skip
+            urls.append(servers.enter_context(ui).url + "/")
 
         def ask_both(question: str) -> list[dict]:
             return [client(url).predict(question=question, api_name="/ask") for url in urls]
@@ -222,22 +206,6 @@ def test_two_ui_processes_share_one_chroma_server(chroma_server, tmp_path):
         for answer in ask_both("Where was the zebra treaty signed?"):
             assert "Yerevan" in answer["answer"]
             assert {c["doc_id"] for c in answer["citations"]} == {"zebra.txt"}
-    finally:
-        for ui in uis:
-            if ui.poll() is None:
-                os.killpg(ui.pid, signal.SIGTERM)
-                try:
-                    ui.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(ui.pid, signal.SIGKILL)
-                    ui.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @contextmanager
@@ -292,8 +260,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 def test_tls_and_a_token_reach_a_gated_server(chroma_server, tmp_path, embedder):
     from index.indexer import index_paths
-    from ui import wiring
-    from ui.settings import Settings
+    from rag import factory
+    from rag.settings import Settings
 
     cert, key = self_signed(tmp_path)
     with gated_proxy(chroma_server.url, "s3cret", cert, key) as url:
@@ -304,16 +272,16 @@ def test_tls_and_a_token_reach_a_gated_server(chroma_server, tmp_path, embedder)
             chroma_ca_file=cert,
             collection="gated",
         )
-        store = wiring.store(settings, create=True)
+        store = factory.store(settings, create=True)
         one = SEEDS / "004_39dbd394bf72ebd5.txt"
-        report = index_paths([one], store, embedder, wiring.chunk_spec(settings), progress=False)
+        report = index_paths([one], store, embedder, factory.chunk_spec(settings), progress=False)
         assert report.added == 1
-        assert set(wiring.store(settings).documents()) == {one.name}
+        assert set(factory.store(settings).documents()) == {one.name}
 
         with pytest.raises(StoreError, match=f"the Chroma server at {url} refused the token"):
-            wiring.store(settings.model_copy(update={"chroma_token": "guess"}))
+            factory.store(settings.model_copy(update={"chroma_token": "guess"}))
         with pytest.raises(StoreError, match="CERTIFICATE_VERIFY_FAILED"):
-            wiring.store(settings.model_copy(update={"chroma_ca_file": None}))
+            factory.store(settings.model_copy(update={"chroma_ca_file": None}))
     behind = ChunkStore(open_client(url=chroma_server.url), "gated", create=False)
     assert behind.chunk_count() == sum(expected_chunks(one).values()) > 0
 
@@ -362,7 +330,7 @@ def test_a_frozen_server_is_retried_then_reported(own_chroma_server):
 
 @pytest.mark.timeout(1200)
 def test_indexing_survives_a_chroma_server_restart(own_chroma_server, tmp_path):
-    corpus = big_corpus(tmp_path / "docs", COPIES)
+    corpus = copies_of(SEEDS, COPIES, tmp_path / "docs")
     expected = expected_chunks(corpus)
     env = rag_env(own_chroma_server.url, "restart", RAG_CHROMA_RETRY_S="300")
     with subprocess.Popen(
@@ -386,7 +354,7 @@ def test_indexing_survives_a_chroma_server_restart(own_chroma_server, tmp_path):
 
 
 def test_a_run_that_gives_up_is_resumed_by_the_next(own_chroma_server, tmp_path):
-    corpus = big_corpus(tmp_path / "docs", 4)
+    corpus = copies_of(SEEDS, 4, tmp_path / "docs")
     expected = expected_chunks(corpus)
     env = rag_env(own_chroma_server.url, "resume", RAG_CHROMA_RETRY_S="2")
     with subprocess.Popen(
@@ -410,10 +378,3 @@ def test_a_run_that_gives_up_is_resumed_by_the_next(own_chroma_server, tmp_path)
     added = int(done.stdout.split(" added")[0].rsplit(" ", 1)[-1])
     assert stored <= len(expected) - added < len(expected)  # finished documents were kept
     assert_clean_build(server_store(own_chroma_server.url, "resume"), expected)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound for a moment, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

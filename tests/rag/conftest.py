@@ -1,23 +1,36 @@
 import pytest
 
-from rag.backends.extractive import ExtractiveBackend
-from rag.pipeline import AnswerConfig, AnswerPipeline
-from rag.retrieval import HybridRetriever, RetrievalConfig
-from rag.support import EmbeddingCache
+from rag import factory
+from rag.settings import Settings
 
 
 @pytest.fixture(scope="session")
-def sentence_embed(embedder):
-    return EmbeddingCache(embedder.get_text_embedding_batch)
+def settings() -> Settings:
+    return Settings()
 
 
 @pytest.fixture(scope="session")
-def retriever(corpus_store, embedder):
-    return HybridRetriever(corpus_store, embedder, RetrievalConfig())
+def sentence_embed(settings):
+    return factory.sentence_embeddings(settings)
 
 
 @pytest.fixture(scope="session")
-def extractive(retriever, sentence_embed):
-    return AnswerPipeline(
-        retriever, ExtractiveBackend(embed=sentence_embed), AnswerConfig(), embed=sentence_embed
-    )
+def retriever(corpus_store, settings):
+    return factory.retriever(settings, corpus_store)
+
+
+@pytest.fixture(scope="session")
+def extractive(corpus_store, settings):
+    return factory.pipeline(settings, "extractive", chunk_store=corpus_store)
+
+
+@pytest.fixture(scope="session")
+def answer_with(corpus_store, settings):
+    """The shipped pipeline over the seed corpus, answering through the given backend."""
+
+    def build(backend, **config):
+        return factory.pipeline(
+            settings.model_copy(update=config), chunk_store=corpus_store, answer_backend=backend
+        )
+
+    return build

@@ -11,16 +11,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
+from typing import Any
 
 import pytest
 from corpus import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic_settings import SettingsConfigDict
 
-from rag.backends.base import Backend, BackendError, GenerationRequest, create_backend, register
-from rag.pipeline import AnswerConfig, AnswerPipeline
+from rag.backends.base import (
+    Backend,
+    BackendError,
+    BackendOptions,
+    GenerationRequest,
+    create_backend,
+    register,
+)
+from rag.pipeline import AnswerPipeline
 from rag.prompt import NOT_FOUND
-from rag.types import Answer
+from rag.types import Answer, Completed
 from ui import render
 
 QUESTION = "How long will the railway between Turkey and Iran be?"
@@ -34,28 +43,28 @@ Reply = str | BaseException | Callable[[GenerationRequest], Iterator[str]]
 class Garbage(Backend):
     """Replies with the text it is given, word by word, or raises what it is given."""
 
-    def __init__(self, reply: Reply = "", **_: object) -> None:
-        self.reply = reply
+    class Options(BackendOptions):
+        model_config = SettingsConfigDict(env_prefix="RAG_GARBAGE_")
+        reply: Any = ""
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
-        if isinstance(self.reply, BaseException):
-            raise self.reply
-        if callable(self.reply):
-            yield from self.reply(request)
+        reply: Reply = self.options.reply
+        if isinstance(reply, BaseException):
+            raise reply
+        if callable(reply):
+            yield from reply(request)
             return
-        for i, word in enumerate(self.reply.split(" ")):
+        for i, word in enumerate(reply.split(" ")):
             yield word if i == 0 else " " + word
 
 
-def pipeline(retriever, sentence_embed, reply: Reply) -> AnswerPipeline:
-    return served(retriever, sentence_embed, "garbage", reply=reply)
+def pipeline(answer_with, reply: Reply) -> AnswerPipeline:
+    return served(answer_with, "garbage", reply=reply)
 
 
-def served(retriever, sentence_embed, backend: str, **options) -> AnswerPipeline:
+def served(answer_with, backend: str, **options) -> AnswerPipeline:
     """The real pipeline over the real store, with a backend made through the registry."""
-    return AnswerPipeline(
-        retriever, create_backend(backend, **options), AnswerConfig(), embed=sentence_embed
-    )
+    return answer_with(create_backend(backend, **options))
 
 
 @cache
@@ -90,16 +99,16 @@ def assert_failed_clearly(answer: Answer, *needles: str) -> None:
 # --- text that is not an answer -----------------------------------------------------------------
 
 
-def test_no_markers_get_verified_citations_or_none(retriever, sentence_embed):
+def test_no_markers_get_verified_citations_or_none(answer_with):
     reply = "Reports say that this railway will be approximately 200 kilometers long"
-    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+    answer = pipeline(answer_with, reply).ask(QUESTION)
     assert not answer.abstained and "200" in answer.citations[0].quote
     assert_nothing_invented(answer)
 
 
-def test_invented_markers_are_never_shown(retriever, sentence_embed):
+def test_invented_markers_are_never_shown(answer_with):
     reply = "The railway will be about 200 kilometers long [9]. It is made of cheese [42] [0]."
-    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+    answer = pipeline(answer_with, reply).ask(QUESTION)
     assert_nothing_invented(answer)
     assert "[9]" not in answer.answer and "[42]" not in answer.answer
     cheese = next(s for s in answer.sentences if "cheese" in s.text)
@@ -107,8 +116,8 @@ def test_invented_markers_are_never_shown(retriever, sentence_embed):
 
 
 @pytest.mark.parametrize("reply", ["", "   \n ", "[1] [2] [3]", "[9]", ".", "…"])
-def test_empty_text_is_an_abstention_with_the_passages(retriever, sentence_embed, reply):
-    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+def test_empty_text_is_an_abstention_with_the_passages(answer_with, reply):
+    answer = pipeline(answer_with, reply).ask(QUESTION)
     assert answer.abstained and answer.answer == NOT_FOUND and answer.citations == []
     assert_nothing_invented(answer)
 
@@ -126,36 +135,36 @@ def test_empty_text_is_an_abstention_with_the_passages(retriever, sentence_embed
     ],
     ids=["backend-error", "runtime-error", "key-error", "memory-error"],
 )
-def test_an_exception_gives_the_passages_and_a_message(retriever, sentence_embed, error):
-    answer = pipeline(retriever, sentence_embed, error).ask(QUESTION)
+def test_an_exception_gives_the_passages_and_a_message(answer_with, error):
+    answer = pipeline(answer_with, error).ask(QUESTION)
     expected = "crashed" if isinstance(error, BackendError) else type(error).__name__
     assert_failed_clearly(answer, expected)
 
 
-def test_a_failing_backend_in_a_follow_up_gives_the_passages(retriever, sentence_embed):
+def test_a_failing_backend_in_a_follow_up_gives_the_passages(answer_with):
     history = [("How long is the railway?", "About 200 kilometers [1].")]
-    pipe = pipeline(retriever, sentence_embed, RuntimeError("no condense either"))
+    pipe = pipeline(answer_with, RuntimeError("no condense either"))
     answer = pipe.ask("And what will it cost?", history)
     assert_failed_clearly(answer, "RuntimeError")
 
 
 @pytest.mark.parametrize("markers", ["[1, 2]", "[ 1 ]", "[1,2] [7]"])
-def test_markers_in_other_shapes_are_read_as_markers(retriever, sentence_embed, markers):
+def test_markers_in_other_shapes_are_read_as_markers(answer_with, markers):
     reply = f"Reports say that this railway will be approximately 200 kilometers long {markers}."
-    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+    answer = pipeline(answer_with, reply).ask(QUESTION)
     assert_nothing_invented(answer)
     assert not answer.abstained and answer.sentences[0].citations, answer.answer
     assert markers not in answer.answer
 
 
-def test_a_failure_mid_stream_shows_no_partial_answer(retriever, sentence_embed):
+def test_a_failure_mid_stream_shows_no_partial_answer(answer_with):
     def half(request: GenerationRequest) -> Iterator[str]:
         yield "The railway will be approximately 200 kilometers long [1]."
         raise BackendError("the connection dropped")
 
-    events = list(pipeline(retriever, sentence_embed, half).stream(QUESTION))
-    answer = events[-1]
-    assert isinstance(answer, Answer)
+    events = list(pipeline(answer_with, half).stream(QUESTION))
+    assert isinstance(events[-1], Completed)
+    answer = events[-1].answer
     assert_failed_clearly(answer, "dropped")
     assert answer.answer == "", "text streamed before the failure is not kept as the answer"
 
@@ -201,12 +210,12 @@ class Silent:
 
 
 @pytest.mark.parametrize("first_event", [False, True], ids=["silent", "stalls-mid-stream"])
-def test_a_slow_server_times_out_with_the_passages(retriever, sentence_embed, first_event):
+def test_a_slow_server_times_out_with_the_passages(answer_with, first_event):
     server = Silent(first_event)
     url = f"http://127.0.0.1:{server.port}/v1"
     try:
         started = time.monotonic()
-        pipe = served(retriever, sentence_embed, "openai", base_url=url, timeout=1.0, max_retries=0)
+        pipe = served(answer_with, "openai", base_url=url, timeout=1.0, max_retries=0)
         answer = pipe.ask(QUESTION)
         assert time.monotonic() - started < 30
     finally:
@@ -214,11 +223,11 @@ def test_a_slow_server_times_out_with_the_passages(retriever, sentence_embed, fi
     assert_failed_clearly(answer, f"127.0.0.1:{server.port}", "timed out")
 
 
-def test_a_server_that_is_down_gives_the_passages(retriever, sentence_embed):
+def test_a_server_that_is_down_gives_the_passages(answer_with):
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]  # closed when the block ends: nothing listens there
     url = f"http://127.0.0.1:{port}/v1"
-    pipe = served(retriever, sentence_embed, "openai", base_url=url, timeout=5.0, max_retries=0)
+    pipe = served(answer_with, "openai", base_url=url, timeout=5.0, max_retries=0)
     answer = pipe.ask(QUESTION)
     assert_failed_clearly(answer, f"127.0.0.1:{port}")
 
@@ -246,8 +255,8 @@ pieces = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(reply=st.lists(pieces, max_size=12).map(" ".join))
-def test_whatever_the_backend_says_no_citation_is_invented(retriever, sentence_embed, reply):
-    answer = pipeline(retriever, sentence_embed, reply).ask(QUESTION)
+def test_whatever_the_backend_says_no_citation_is_invented(answer_with, reply):
+    answer = pipeline(answer_with, reply).ask(QUESTION)
     assert answer.error is None
     assert_nothing_invented(answer)
     if answer.abstained:

@@ -5,8 +5,8 @@ import pytest
 from corpus import DEV_SET, SEEDS
 
 from rag.backends.base import Backend, GenerationRequest
-from rag.pipeline import AnswerConfig, AnswerPipeline
-from rag.types import Answer, QuestionError
+from rag.pipeline import AnswerPipeline
+from rag.types import Answer, Completed, QuestionError, TextDelta
 
 DEV = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
 ANSWERABLE = [q for q in DEV if q["answerable"]]
@@ -70,6 +70,7 @@ class Scripted(Backend):
     name = "scripted"
 
     def __init__(self, reply: str) -> None:
+        super().__init__()
         self.reply = reply
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
@@ -77,15 +78,15 @@ class Scripted(Backend):
         yield from (" " + word for word in self.reply.split(" ")[1:])
 
 
-def scripted(retriever, sentence_embed, reply: str) -> AnswerPipeline:
-    return AnswerPipeline(retriever, Scripted(reply), AnswerConfig(), embed=sentence_embed)
+def scripted(answer_with, reply: str) -> AnswerPipeline:
+    return answer_with(Scripted(reply))
 
 
 QATAR = "Which close ally of Turkey has been dragged into Israel's attacks on the region?"
 
 
-def test_markers_pointing_at_nothing_are_repaired(retriever, sentence_embed):
-    pipe = scripted(retriever, sentence_embed, "Qatar, a key Turkish ally, was ensnared [9].")
+def test_markers_pointing_at_nothing_are_repaired(answer_with):
+    pipe = scripted(answer_with, "Qatar, a key Turkish ally, was ensnared [9].")
     answer = pipe.ask(QATAR)
     assert not answer.abstained
     (citation,) = answer.citations
@@ -94,49 +95,49 @@ def test_markers_pointing_at_nothing_are_repaired(retriever, sentence_embed):
     assert_citations_verify(answer)
 
 
-def test_wrong_markers_are_moved_to_the_supporting_passage(retriever, sentence_embed):
+def test_wrong_markers_are_moved_to_the_supporting_passage(answer_with, retriever):
     retrieval = retriever.retrieve(QATAR)
     wrong = next(p.n for p in retrieval.passages if "ensnared Qatar" not in p.text)
     reply = f"Israel's aggression has now ensnared Qatar, a key Turkish ally [{wrong}]."
-    answer = scripted(retriever, sentence_embed, reply).ask(QATAR)
+    answer = scripted(answer_with, reply).ask(QATAR)
     assert "ensnared Qatar" in answer.citations[0].quote
 
 
-def test_unsupported_claims_get_no_citation(retriever, sentence_embed):
+def test_unsupported_claims_get_no_citation(answer_with):
     reply = (
         "Qatar, a key Turkish ally, was ensnared [1]. "
         "The ferry across Lake Van costs 99 dollars per wagon [2]."
     )
-    answer = scripted(retriever, sentence_embed, reply).ask(QATAR)
+    answer = scripted(answer_with, reply).ask(QATAR)
     supported, unsupported = answer.sentences
     assert supported.supported and supported.citations
     assert not unsupported.supported and not unsupported.citations
     assert all("99" not in c.quote for c in answer.citations)
 
 
-def test_a_reply_with_no_support_at_all_abstains(retriever, sentence_embed):
+def test_a_reply_with_no_support_at_all_abstains(answer_with):
     reply = "The moon is made of green cheese [1]."
-    answer = scripted(retriever, sentence_embed, reply).ask(QATAR)
+    answer = scripted(answer_with, reply).ask(QATAR)
     assert answer.abstained and answer.citations == []
 
 
-def test_the_model_saying_it_does_not_know_is_an_abstention(retriever, sentence_embed):
-    answer = scripted(retriever, sentence_embed, "The documents don't say.").ask(QATAR)
+def test_the_model_saying_it_does_not_know_is_an_abstention(answer_with):
+    answer = scripted(answer_with, "The documents don't say.").ask(QATAR)
     assert answer.abstained
 
 
-def test_an_echoed_passage_header_is_not_an_answer(retriever, sentence_embed):
+def test_an_echoed_passage_header_is_not_an_answer(answer_with, retriever):
     title = retriever.retrieve(QATAR).passages[0].title
-    echo = scripted(retriever, sentence_embed, f"[1] ({title})").ask(QATAR)
+    echo = scripted(answer_with, f"[1] ({title})").ask(QATAR)
     assert echo.abstained and echo.citations == []
     reply = f"[1] ({title})\nQatar, a key Turkish ally, was ensnared [1]."
-    answer = scripted(retriever, sentence_embed, reply).ask(QATAR)
+    answer = scripted(answer_with, reply).ask(QATAR)
     assert [s.text for s in answer.sentences] == ["Qatar, a key Turkish ally, was ensnared."]
 
 
 def test_streaming_yields_text_then_the_answer(extractive):
     events = list(extractive.stream("How many articles does the Russia–Iran agreement contain?"))
-    *pieces, final = events
-    assert pieces and all(isinstance(p, str) for p in pieces)
-    assert isinstance(final, Answer) and "47" in final.answer
-    assert set(final.timings_ms) >= {"retrieve", "generate", "total"}
+    *pieces, last = events
+    assert pieces and all(isinstance(p, TextDelta) and p.text for p in pieces)
+    assert isinstance(last, Completed) and "47" in last.answer.answer
+    assert set(last.answer.timings_ms) >= {"retrieve", "generate", "total"}

@@ -42,7 +42,7 @@ def served(tmp_path_factory, embedder):
     from index.indexer import index_paths
     from index.store import ChunkStore, open_client
     from ui.app import build_app, launch
-    from ui.settings import Settings
+    from ui.settings import UISettings
 
     root = tmp_path_factory.mktemp("ui")
     hostile = root / "hostile.txt"
@@ -50,11 +50,12 @@ def served(tmp_path_factory, embedder):
     store_dir = root / "store"
     store = ChunkStore(open_client(store_dir), "corpus")
     index_paths([SEEDS, hostile], store, embedder, ChunkSpec(), progress=False)
-    settings = Settings(
+    down = f"http://127.0.0.1:{free_port()}/v1"  # an LLM server that is down
+    settings = UISettings(
         store_dir=store_dir,
         ui_port=free_port(),
         backend="extractive",
-        openai_base_url=f"http://127.0.0.1:{free_port()}/v1",  # an LLM server that is down
+        backend_options={"openai": {"base_url": down}},
     )
     demo = build_app(settings)
     launch(demo, settings, block=False)

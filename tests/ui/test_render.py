@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 from corpus import SEEDS
 
+from rag.quotes import paragraph
 from rag.types import Answer, AnswerSentence, Citation, Passage
 from ui import render
 
@@ -17,9 +18,11 @@ HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1"> $
 
 def _citation(n: int = 1, quote: str = QUOTE, doc_id: str = DOC_ID, source: str = SOURCE):
     start = source.index(quote)
+    before, _, after = paragraph(source, start, start + len(quote))
     return Citation(
         n=n, doc_id=doc_id, title="Strategic partnership", quote=quote, start=start,
-        end=start + len(quote), score=0.91, publisher="Stern", date="2025-01-17",
+        end=start + len(quote), score=0.91, publisher="Stern", author="dpa", date="2025-01-17",
+        before=before, after=after,
     )  # fmt: skip
 
 
@@ -41,10 +44,6 @@ def _answer(**fields) -> Answer:
         "backend": "extractive",
     }
     return Answer(**{**base, **fields})
-
-
-def _lookup(doc_id: str) -> render.Source:
-    return SOURCE, {"publisher": "Stern", "author": "dpa"}
 
 
 class _Tags(HTMLParser):
@@ -74,7 +73,7 @@ def test_esc_neutralises_html_templates_and_markdown():
 
 def test_paragraph_expands_to_line_boundaries_and_keeps_the_exact_quote():
     citation = _citation()
-    before, quote, after = render.paragraph(SOURCE, citation.start, citation.end)
+    before, quote, after = paragraph(SOURCE, citation.start, citation.end)
     assert quote == SOURCE[citation.start : citation.end] == QUOTE
     line_start = SOURCE.rfind("\n", 0, citation.start) + 1
     assert before == SOURCE[line_start : citation.start].lstrip()
@@ -85,7 +84,7 @@ def test_paragraph_expands_to_line_boundaries_and_keeps_the_exact_quote():
 def test_paragraph_cuts_long_context_at_words():
     source = "word " * 200 + "QUOTE" + " tail" * 200
     start = source.index("QUOTE")
-    before, quote, after = render.paragraph(source, start, start + 5, limit=50)
+    before, quote, after = paragraph(source, start, start + 5, limit=50)
     assert quote == "QUOTE"
     assert before.startswith("…") and after.endswith("…")
     assert len(before) <= 51 and len(after) <= 51
@@ -138,14 +137,14 @@ def test_question_and_streamed_text_are_escaped_single_lines():
 
 
 def test_citation_card_highlights_the_quote_inside_its_paragraph():
-    card = render.citation_card(_citation(n=2), 4, _lookup(DOC_ID), show_scores=False)
+    card = render.citation_card(_citation(n=2), 4, show_scores=False)
     assert 'id="src-4-2"' in card
     assert f'<mark class="quote">{QUOTE}</mark>' in card
     assert "Strategic partnership" in card and "Stern" in card and "dpa" in card
     assert "2025-01-17" in card
     assert f'data-doc="{render.esc(DOC_ID)}"' in card
     assert "support" not in card
-    scored = render.citation_card(_citation(), 1, _lookup(DOC_ID), True, _passage(n=3))
+    scored = render.citation_card(_citation(), 1, True, _passage(n=3))
     assert "support 0.91" in scored and "retrieval 0.0328 (passage 3)" in scored
 
 
@@ -153,7 +152,8 @@ def test_hostile_document_text_is_shown_as_text_in_cards_and_documents():
     source = f"Intro line.\nBefore {HOSTILE} after.\nLast line."
     quote = "<img src=x onerror"
     citation = _citation(quote=quote, doc_id="evil.txt", source=source)
-    card = render.citation_card(citation, 1, (source, {"title": "<b>t</b>"}), show_scores=True)
+    citation = citation.model_copy(update={"title": "<b>t</b>"})
+    card = render.citation_card(citation, 1, show_scores=True)
     _no_markup(card)
     assert "&lt;img src=x onerror" in card and "&lt;script&gt;" in card
     page = render.document_html(
@@ -166,7 +166,7 @@ def test_hostile_document_text_is_shown_as_text_in_cards_and_documents():
 def test_sources_show_newest_answer_first_and_unfolded():
     first = _answer(question="first question")
     second = _answer(question="second question")
-    html = render.sources_html([first, second], _lookup, show_scores=False)
+    html = render.sources_html([first, second], show_scores=False)
     assert html.index("second question") < html.index("first question")
     assert '<details class="turn" id="turn-2" open>' in html
     assert '<details class="turn" id="turn-1">' in html
@@ -176,20 +176,20 @@ def test_sources_show_newest_answer_first_and_unfolded():
 def test_abstained_and_failed_answers_offer_the_closest_passages():
     passages = [_passage(n=i) for i in range(1, 6)]
     abstained = _answer(abstained=True, citations=[], retrieved=passages)
-    html = render.turn_sources(abstained, 1, _lookup, show_scores=True)
+    html = render.turn_sources(abstained, 1, show_scores=True)
     assert "Closest passages" in html
     assert html.count('class="card passage"') == 3
     assert "retrieval 0.0328" in html
     failed = _answer(error="timeout", citations=[], retrieved=passages)
     assert "Passages retrieved for your question" in render.turn_sources(
-        failed, 1, _lookup, show_scores=False
+        failed, 1, show_scores=False
     )
 
 
 def test_scores_list_every_retrieved_passage():
     answer = _answer(retrieved=[_passage(1), _passage(2)])
-    assert "All retrieved passages" in render.turn_sources(answer, 1, _lookup, True)
-    assert "All retrieved passages" not in render.turn_sources(answer, 1, _lookup, False)
+    assert "All retrieved passages" in render.turn_sources(answer, 1, True)
+    assert "All retrieved passages" not in render.turn_sources(answer, 1, False)
 
 
 def test_document_shows_only_the_body_with_the_quote_highlighted():
@@ -205,3 +205,50 @@ def test_document_shows_only_the_body_with_the_quote_highlighted():
     forged = render.document_html("Title", {}, SOURCE, body, 0, len(SOURCE))
     assert render.esc(SOURCE[:200]) not in forged and render.esc(gap) not in forged
     assert forged.count("<mark") == 2  # a range over everything highlights only the body
+
+
+def test_every_untrusted_field_is_escaped_by_the_templates():
+    """Document text, questions, answers, titles, metadata and ids: all shown as text."""
+    source = f"{HOSTILE}\n{QUOTE} {HOSTILE}\n{HOSTILE}"
+    citation = _citation(doc_id=HOSTILE, source=source).model_copy(
+        update={"title": HOSTILE, "publisher": HOSTILE, "author": HOSTILE, "date": HOSTILE}
+    )
+    passage = _passage().model_copy(
+        update={
+            "title": HOSTILE,
+            "doc_id": HOSTILE,
+            "text": source,
+            "metadata": {"author": HOSTILE},
+        }
+    )
+    answer = _answer(
+        question=HOSTILE,
+        standalone_question=HOSTILE + "?",
+        sentences=[
+            AnswerSentence(text=HOSTILE, citations=[1]),
+            AnswerSentence(text=HOSTILE, supported=False),
+        ],
+        citations=[citation],
+        retrieved=[passage],
+        backend=HOSTILE,
+    )
+    no_citations = answer.model_copy(update={"citations": [], "error": HOSTILE})
+
+    chat = [
+        render.question_html(HOSTILE),
+        render.streaming_html(HOSTILE),
+        render.answer_html(answer, 1, 0.1),
+        render.answer_html(no_citations, 1, 0.1),
+        render.error_html(HOSTILE, HOSTILE),
+        render.meta_html(HOSTILE, 0.1, HOSTILE),
+    ]
+    panels = [
+        render.sources_html([answer, no_citations], show_scores=True),
+        render.document_html(HOSTILE, {"publisher": HOSTILE}, source, [(0, len(source))], 0, 9),
+        render.document_message_html(HOSTILE),
+    ]
+    for html in chat + panels:
+        _no_markup(html)
+        assert "<script" not in html and "&lt;script&gt;" in html
+    assert all("\n" not in html for html in chat)
+    assert f'data-doc="{render.esc(HOSTILE)}"' in panels[0]

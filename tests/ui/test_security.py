@@ -21,7 +21,7 @@ from ports import free_port
 
 from ui import render
 from ui.app import Services, build_app, exposure_warning, launch, login
-from ui.settings import Settings
+from ui.settings import UISettings
 
 RAG = str(Path(sys.executable).parent / "rag")
 QUESTION = "How long will the railway between Turkey and Iran be?"
@@ -40,7 +40,7 @@ def store_dir(corpus_store) -> Path:
     return Path(corpus_store.client.get_settings().persist_directory)
 
 
-def serve(settings: Settings):
+def serve(settings: UISettings):
     demo = build_app(settings)
     launch(demo, settings, block=False)
     return demo, f"http://127.0.0.1:{settings.ui_port}/"
@@ -49,7 +49,7 @@ def serve(settings: Settings):
 @pytest.fixture(scope="module")
 def open_page(store_dir):
     """The page as served by default (no RAG_UI_HOST, no login)."""
-    settings = Settings(store_dir=store_dir, ui_port=free_port(), backend="extractive")
+    settings = UISettings(store_dir=store_dir, ui_port=free_port(), backend="extractive")
     demo, url = serve(settings)
     yield settings, url
     demo.close()
@@ -57,7 +57,7 @@ def open_page(store_dir):
 
 @pytest.fixture(scope="module")
 def guarded_page(store_dir):
-    settings = Settings(
+    settings = UISettings(
         store_dir=store_dir,
         ui_port=free_port(),
         backend="extractive",
@@ -74,7 +74,7 @@ def guarded_page(store_dir):
 
 def test_it_listens_on_loopback_only_by_default(open_page):
     settings, _ = open_page
-    assert Settings().ui_host == "127.0.0.1"
+    assert UISettings().ui_host == "127.0.0.1"
     listening = [
         c.laddr
         for c in psutil.Process().net_connections(kind="inet")
@@ -93,13 +93,15 @@ def test_it_listens_on_loopback_only_by_default(open_page):
 
 
 def test_exposure_rules():
-    assert exposure_warning(Settings(ui_host="127.0.0.1")) is None
-    assert exposure_warning(Settings(ui_host="::1")) is None
-    assert exposure_warning(Settings(ui_host="0.0.0.0", ui_user=USER, ui_password=PASSWORD)) is None
+    assert exposure_warning(UISettings(ui_host="127.0.0.1")) is None
+    assert exposure_warning(UISettings(ui_host="::1")) is None
+    assert (
+        exposure_warning(UISettings(ui_host="0.0.0.0", ui_user=USER, ui_password=PASSWORD)) is None
+    )
     for host in ("0.0.0.0", "192.0.2.2", "::", "example.org"):
-        assert "WITHOUT a login" in exposure_warning(Settings(ui_host=host))
+        assert "WITHOUT a login" in exposure_warning(UISettings(ui_host=host))
     with pytest.raises(ValueError, match="both RAG_UI_USER and RAG_UI_PASSWORD"):
-        login(Settings(ui_user=USER))
+        login(UISettings(ui_user=USER))
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
@@ -189,7 +191,7 @@ def test_no_file_path_is_served(open_page, store_dir):
 
 @pytest.fixture(scope="module")
 def services(store_dir) -> Services:
-    return Services(Settings(store_dir=store_dir))
+    return Services(UISettings(store_dir=store_dir))
 
 
 def test_the_document_view_shows_only_indexed_cleaned_text(services):

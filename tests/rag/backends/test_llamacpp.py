@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.backends.base import BackendError, GenerationRequest, create_backend
-from rag.pipeline import AnswerConfig, AnswerPipeline
 from rag.prompt import SYSTEM, user_prompt
-from rag.retrieval import HybridRetriever, RetrievalConfig
 from rag.types import Passage
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,16 +93,9 @@ def test_a_file_that_fails_to_load_is_a_backend_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_pipeline_answers_a_dev_question_with_verified_citations(
-    corpus_store, embedder, backend
-):
+def test_the_pipeline_answers_a_dev_question_with_verified_citations(answer_with, backend):
     case = json.loads(DEV_SET.read_text().splitlines()[0])
-    pipeline = AnswerPipeline(
-        HybridRetriever(corpus_store, embedder, RetrievalConfig()),
-        backend,
-        AnswerConfig(context_tokens=800),  # a shorter prompt than the default 1500: a faster test
-        embed=embedder.get_text_embedding_batch,
-    )
+    pipeline = answer_with(backend, context_tokens=800)  # a shorter prompt: a faster test
     answer = pipeline.ask(case["question"])
     assert answer.error is None
     assert not answer.abstained

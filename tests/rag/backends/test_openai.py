@@ -9,9 +9,7 @@ import pytest
 from ports import free_port
 
 from rag.backends.base import BackendError, GenerationRequest, create_backend
-from rag.pipeline import AnswerConfig, AnswerPipeline
 from rag.prompt import SYSTEM, user_prompt
-from rag.retrieval import HybridRetriever, RetrievalConfig
 from rag.types import Passage
 
 RAIL = "Reports say that the new railway will be approximately 200 kilometers long."
@@ -64,14 +62,8 @@ def test_a_url_without_a_scheme_is_refused():
         create_backend("openai", base_url="127.0.0.1:8080/v1")
 
 
-def test_the_pipeline_reports_a_down_server_with_the_retrieved_passages(
-    corpus_store, embedder, down_url
-):
-    pipeline = AnswerPipeline(
-        HybridRetriever(corpus_store, embedder, RetrievalConfig()),
-        create_backend("openai", base_url=down_url, timeout=5),
-        AnswerConfig(),
-    )
+def test_the_pipeline_reports_a_down_server_with_the_retrieved_passages(answer_with, down_url):
+    pipeline = answer_with(create_backend("openai", base_url=down_url, timeout=5))
     answer = pipeline.ask("How long is the planned new railway between Iran and Turkey?")
     assert answer.error is not None and down_url in answer.error
     assert answer.retrieved

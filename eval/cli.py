@@ -1,0 +1,298 @@
+"""The evaluation and benchmark commands of `rag`: eval, bench, bench-merge, bench-chart, load,
+sweep and bench-server. `ui/cli.py` adds them with `register(app)`; heavy libraries are
+imported inside the commands, so `rag --help` stays fast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from rag.console import BackendOption, fail
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
+BENCH_OUT = Path("eval/results/bench")
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.command()(bench)
+    app.command("bench-merge")(bench_merge)
+    app.command("bench-chart")(bench_chart)
+    app.command()(load)
+    app.command()(sweep)
+    app.command("bench-server")(bench_server)
+
+
+def eval_command(
+    questions: Annotated[Path, typer.Argument(help="a question set, JSON Lines (eval/README.md)")],
+    backend: BackendOption = None,
+    pipeline_name: Annotated[
+        str, typer.Option("--pipeline", help="ours | baseline (plain llama-index, top-2)")
+    ] = "ours",
+    top_k: Annotated[
+        int | None,
+        typer.Option(
+            "--top-k",
+            "-k",
+            min=1,
+            max=50,
+            help="passages retrieved (default: RAG_TOP_K; 2 for baseline)",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="report folder (default: eval/results/<time>-<pipeline>-<backend>)"),
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="an earlier report.json: report the deltas")
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under", help="METRIC=VALUE: exit 1 if the metric is below (repeatable)"
+        ),
+    ] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="the folder sources are files in (default: RAG_CORPUS_DIR)")
+    ] = None,
+    fresh_index: Annotated[
+        bool, typer.Option("--fresh-index", help="index the corpus into a temporary store first")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Score a question set: retrieval, citations, answers, abstention, latency; write reports."""
+    import tempfile
+    import time
+    from datetime import datetime
+
+    from eval import report as reports
+    from eval.metrics import missed_bounds, parse_bounds
+    from eval.questions import QuestionSetError, load_questions
+    from eval.runner import run
+    from index.store import StoreError
+    from rag.backends.base import BackendError
+    from rag.settings import Settings
+
+    settings = Settings()
+    corpus = corpus or settings.corpus_dir
+    backend = backend or settings.backend
+    if pipeline_name not in ("ours", "baseline"):
+        fail(f"--pipeline {pipeline_name!r}: choose ours or baseline", 2)
+    if not corpus.is_dir():
+        fail(f"the corpus folder {corpus} does not exist (set --corpus or RAG_CORPUS_DIR)", 2)
+    try:
+        bounds = parse_bounds(fail_under or [])
+        previous = reports.load(compare) if compare else None
+        question_set = load_questions(questions, corpus)
+    except QuestionSetError as error:
+        fail(f"{error}\nnothing was run", 2)
+    except ValueError as error:
+        fail(str(error), 2)
+    started = datetime.now().astimezone()
+    out = out or Path("eval/results") / f"{started:%Y%m%d-%H%M%S}-{pipeline_name}-{backend}"
+    with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
+        try:
+            pipe, store = _eval_pipeline(
+                settings, pipeline_name, backend, corpus, Path(tmp) if fresh_index else None
+            )
+            clock = time.perf_counter()
+            metrics, records = run(question_set, pipe, corpus, top_k, progress=not quiet)
+        except (StoreError, BackendError) as error:
+            fail(str(error))
+    config = {
+        "questions": str(questions),
+        "n_questions": len(question_set),
+        "pipeline": pipeline_name,
+        "backend": backend,
+        "top_k": top_k or (settings.top_k if pipeline_name == "ours" else 2),
+        "corpus": str(corpus),
+        "store": store,
+        "embedding_model": settings.embedding_model,
+        "backend_options": pipe.backend.options.model_dump(mode="json"),
+        "started": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 1),
+        "out": str(out),
+    }
+    report = reports.build(metrics, records, config, previous, str(compare or ""))
+    paths = reports.write(report, out)
+    reports.print_summary(report)
+    typer.echo(f"reports: {paths['json']}, {paths['md']}, {paths['html']}")
+    missed = missed_bounds(metrics, bounds)
+    for line in missed:
+        typer.secho(f"fail-under: {line}", fg=typer.colors.RED, err=True)
+    if missed:
+        raise typer.Exit(1)
+
+
+def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fresh: Path | None):
+    """The pipeline to evaluate, and where its index lives (a fresh one in `fresh` if given)."""
+    from rag import factory
+
+    if name == "baseline":
+        from eval.baseline import BaselinePipeline
+
+        pipe = BaselinePipeline(
+            corpus, factory.embedder(settings), factory.backend(settings, backend)
+        )
+        return pipe, "in-memory Chroma (baseline)"
+    if fresh is not None:
+        from index.indexer import index_paths
+
+        settings = settings.model_copy(update={"store_dir": fresh, "chroma_url": None})
+        store = factory.store(settings, create=True)
+        index_paths(
+            [corpus],
+            store,
+            factory.embedder(settings),
+            factory.chunk_spec(settings),
+            progress=False,
+        )
+    where = "temporary (--fresh-index)" if fresh else settings.chroma_url or str(settings.store_dir)
+    return factory.pipeline(settings, backend), where
+
+
+def bench(
+    sizes: Annotated[
+        str, typer.Option(help="comma-separated: corpus (the seeds), 1k, 10k, 100k or a number")
+    ] = "corpus",
+    out: Annotated[Path, typer.Option(help="results folder")] = BENCH_OUT,
+    backend: Annotated[
+        str, typer.Option("--backend", "-b", help="answer backends to time: extractive,llamacpp")
+    ] = "extractive,llamacpp",
+    reps: Annotated[int, typer.Option(min=1, help="index builds per side, seed corpus")] = 3,
+    scale_reps: Annotated[int, typer.Option(min=1, help="builds per side, synthetic sizes")] = 1,
+    real_embed_max: Annotated[
+        int, typer.Option(help="larger sizes index with reused embeddings (see eval/bench/)")
+    ] = 2000,
+    pool: Annotated[int, typer.Option(min=1, help="distinct texts embedded for reuse")] = 512,
+    cold: Annotated[bool, typer.Option(help="time `rag ask` / `rag ui` in new processes")] = True,
+) -> None:
+    """Speed, memory and scale beside the plain llama-index pipeline; writes bench.json + PNG."""
+    from eval.bench.config import BenchConfig
+    from eval.bench.run import run
+
+    try:
+        config = BenchConfig(
+            sizes=_items(sizes),
+            out=out,
+            backends=_items(backend),
+            reps=reps,
+            scale_reps=scale_reps,
+            real_embed_max=real_embed_max,
+            pool=pool,
+            cold=cold,
+        )
+        result = run(config, log=lambda line: typer.echo(line, err=True))
+    except ValueError as error:
+        fail(str(error), 2)
+    _show(result, out)
+
+
+def bench_merge(
+    results: Annotated[list[Path], typer.Argument(help="bench.json files; later sizes win")],
+    out: Annotated[Path, typer.Option(help="results folder")] = BENCH_OUT,
+) -> None:
+    """Combine several `rag bench` runs into one bench.json, table and PNG."""
+    from eval.bench.run import merge
+
+    _show(merge(results, out), out)
+
+
+def bench_chart(
+    result: Annotated[Path, typer.Argument(help="a bench.json")] = BENCH_OUT / "bench.json",
+    png: Annotated[Path | None, typer.Argument(help="default: bench.png beside it")] = None,
+) -> None:
+    """Draw a bench.json again: latency and indexing speed against corpus size (PNG)."""
+    from eval.chart import draw
+
+    typer.echo(draw(json.loads(result.read_text()), png or result.with_name("bench.png")))
+
+
+def _show(result: dict, out: Path) -> None:
+    from eval.bench.tables import table
+    from eval.chart import draw
+
+    typer.echo(table(result))
+    chart = draw(result, out / "bench.png")
+    typer.echo(f"results: {out / 'bench.json'}, {chart}")
+
+
+def load(
+    sessions: Annotated[int, typer.Option(help="extractive sessions at once")] = 25,
+    llamacpp_sessions: Annotated[int, typer.Option(help="0 to skip llamacpp")] = 4,
+    questions: Annotated[int, typer.Option(help="per extractive session")] = 4,
+    llamacpp_questions: Annotated[int, typer.Option(help="per llamacpp session")] = 2,
+    fresh_index: Annotated[bool, typer.Option(help="index the seeds first")] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="also write the figures here")
+    ] = None,
+) -> None:
+    """A bounded load run against the served chat page (`rag ui` in its own process)."""
+    import tempfile
+    from dataclasses import asdict
+
+    from eval import load as loads
+    from rag.settings import Settings
+
+    plan = [("extractive", sessions, questions)]
+    if llamacpp_sessions:
+        plan.append(("llamacpp", llamacpp_sessions, llamacpp_questions))
+    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
+        store = Settings().store_dir.resolve()
+        if fresh_index:
+            store = loads.fresh_store(Path(tmp) / "store")
+        result = loads.run(store, plan, Path(tmp) / "server.log")
+    typer.echo(loads.table(result))
+    for error in result.errors[:20]:
+        typer.echo(f"error: {error}", err=True)
+    if json_path:
+        json_path.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def sweep(
+    questions: Annotated[Path, typer.Argument(help="question set (JSON Lines)")],
+    sizes: Annotated[str, typer.Option(help="chunk sizes, tokens")] = "128,192,256,384",
+    overlaps: Annotated[str, typer.Option(help="chunk overlaps, tokens")] = "0,32,64",
+    corpus: Annotated[Path, typer.Option(help="the folder to index")] = Path("seeds"),
+) -> None:
+    """Choose chunk size and overlap: index the corpus at each, score retrieval and answers."""
+    from eval.chunk_sweep import COLUMNS
+    from eval.chunk_sweep import sweep as run_sweep
+
+    typer.echo("size overlap chunks " + " ".join(COLUMNS))
+    rows = run_sweep(questions, _numbers(sizes), _numbers(overlaps), corpus)
+    for size, overlap, chunks, metrics in rows:
+        row = " ".join(f"{metrics[c]:.3f}" for c in COLUMNS)
+        typer.echo(f"{size} {overlap} {chunks} {row}")
+
+
+def bench_server(
+    corpus: Annotated[Path, typer.Option(help="the documents")] = Path("seeds"),
+    copies: Annotated[int, typer.Option(help="variants of every file")] = 12,
+    queries: Annotated[int, typer.Option(help="per side")] = 200,
+    chroma_url: Annotated[
+        str | None, typer.Option(help="an existing server (default: start one)")
+    ] = None,
+) -> None:
+    """Embedded vs client-server Chroma on the same corpus: retrieval latency, indexing time."""
+    import tempfile
+
+    from eval import bench_server as server_bench
+
+    with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
+        figures = server_bench.run(corpus, copies, queries, chroma_url, Path(tmp))
+    typer.echo(json.dumps(figures, indent=2))
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(item) for item in _items(text)]

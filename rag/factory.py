@@ -1,0 +1,104 @@
+"""Settings in, parts out: the one place that turns configuration into a store, an embedder,
+a backend and an answer pipeline. Every entry point and every test that needs a real part
+builds it here, so what is tested is what ships."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from index.chunking import ChunkSpec
+from index.embedding import make_embedding
+from index.store import ChunkStore, StoreError, open_client
+from rag.backends.base import Backend, create_backend
+from rag.pipeline import AnswerConfig, AnswerPipeline
+from rag.retrieval import HybridRetriever, RetrievalConfig
+from rag.settings import Settings
+from rag.support import EmbeddingCache
+
+
+def chunk_spec(settings: Settings) -> ChunkSpec:
+    return ChunkSpec(settings.chunk_size, settings.chunk_overlap)
+
+
+def embedder(settings: Settings):
+    """The document/query embedding model, loaded once per process."""
+    return _embedder(settings.embedding_model, settings.embed_batch_size)
+
+
+@cache
+def _embedder(name: str, batch_size: int):
+    return make_embedding(name, embed_batch_size=batch_size)
+
+
+def sentence_embeddings(settings: Settings) -> EmbeddingCache:
+    """Sentence vectors for support scoring, cached across questions."""
+    return _sentence_cache(settings.embedding_model, settings.embed_batch_size)
+
+
+@cache
+def _sentence_cache(name: str, batch_size: int) -> EmbeddingCache:
+    return EmbeddingCache(_embedder(name, batch_size).get_text_embedding_batch)
+
+
+def client(settings: Settings):
+    """The Chroma client the settings name: a server (RAG_CHROMA_URL or host/port) or embedded."""
+    return open_client(
+        settings.store_dir,
+        settings.chroma_url,
+        settings.chroma_token,
+        token_header=settings.chroma_token_header,
+        ca_file=settings.chroma_ca_file,
+        timeout_s=settings.chroma_timeout_s,
+    )
+
+
+def store(settings: Settings, create: bool = False) -> ChunkStore:
+    if not settings.chroma_url and not create and not settings.store_dir.exists():
+        raise StoreError(f"no index at {settings.store_dir}; build it with `rag index`")
+    return ChunkStore(
+        client(settings), settings.collection, create=create, retry_s=settings.chroma_retry_s
+    )
+
+
+_BACKENDS: dict[tuple[str, str], Backend] = {}
+
+
+def backend(settings: Settings, name: str | None = None, **overrides: Any) -> Backend:
+    """One instance per backend and options per process: a local model is loaded once.
+
+    Options come from the backend's own RAG_* variables, then `settings.backend_options[name]`,
+    then `overrides`."""
+    name = name or settings.backend
+    options = settings.backend_options.get(name, {}) | overrides
+    key = (name, repr(sorted(options.items())))
+    if key not in _BACKENDS:
+        _BACKENDS[key] = create_backend(name, embed=sentence_embeddings(settings), **options)
+    return _BACKENDS[key]
+
+
+def retriever(settings: Settings, chunk_store: ChunkStore | None = None) -> HybridRetriever:
+    return HybridRetriever(
+        chunk_store or store(settings), embedder(settings), RetrievalConfig(top_k=settings.top_k)
+    )
+
+
+def pipeline(
+    settings: Settings,
+    backend_name: str | None = None,
+    *,
+    chunk_store: ChunkStore | None = None,
+    answer_backend: Backend | None = None,
+) -> AnswerPipeline:
+    """The answer pipeline the settings describe; a store or backend may be handed in (tests,
+    benchmarks) and is used as is."""
+    return AnswerPipeline(
+        retriever(settings, chunk_store),
+        answer_backend or backend(settings, backend_name),
+        AnswerConfig(
+            top_k=settings.top_k,
+            context_tokens=settings.context_tokens,
+            max_question_chars=settings.max_question_chars,
+        ),
+        embed=sentence_embeddings(settings),
+    )
