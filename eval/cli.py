@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 BENCH_OUT = Path("eval/results/bench")
 
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.command()(bench)
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command()(load)
     app.command()(sweep)
     app.command("bench-server")(bench_server)
+    app.command("claims")(claims_command)
 
 
 def eval_command(
@@ -56,6 +58,13 @@ def eval_command(
             "--fail-under", help="METRIC=VALUE: exit 1 if the metric is below (repeatable)"
         ),
     ] = None,
+    fail_over: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-over",
+            help="METRIC=VALUE: exit 1 if a lower-is-better metric is above (repeatable)",
+        ),
+    ] = None,
     corpus: Annotated[
         Path | None, typer.Option(help="the folder sources are files in (default: RAG_CORPUS_DIR)")
     ] = None,
@@ -85,7 +94,8 @@ def eval_command(
     if not corpus.is_dir():
         fail(f"the corpus folder {corpus} does not exist (set --corpus or RAG_CORPUS_DIR)", 2)
     try:
-        bounds = parse_bounds(fail_under or [])
+        floors = parse_bounds(fail_under or [])
+        ceilings = parse_bounds(fail_over or [], ceiling=True)
         previous = reports.load(compare) if compare else None
         question_set = load_questions(questions, corpus)
     except QuestionSetError as error:
@@ -121,9 +131,9 @@ def eval_command(
     paths = reports.write(report, out)
     reports.print_summary(report)
     typer.echo(f"reports: {paths['json']}, {paths['md']}, {paths['html']}")
-    missed = missed_bounds(metrics, bounds)
+    missed = missed_bounds(metrics, floors, ceilings)
     for line in missed:
-        typer.secho(f"fail-under: {line}", fg=typer.colors.RED, err=True)
+        typer.secho(f"bound missed: {line}", fg=typer.colors.RED, err=True)
     if missed:
         raise typer.Exit(1)
 
@@ -288,6 +298,32 @@ def bench_server(
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         figures = server_bench.run(corpus, copies, queries, chroma_url, Path(tmp))
     typer.echo(json.dumps(figures, indent=2))
+
+
+def claims_command(
+    written: Annotated[Path, typer.Option(help="claims written by hand (JSON Lines)")] = Path(
+        "eval/questions/claims.jsonl"
+    ),
+    corpus: Annotated[Path, typer.Option(help="the corpus the rule-made claims come from")] = Path(
+        "seeds"
+    ),
+    coverages: Annotated[
+        str, typer.Option(help="min_coverage values to compare")
+    ] = "0.4,0.5,0.6,0.7,0.8",
+) -> None:
+    """Score the claim check on a labelled claim-quote set: wrong claims flagged, right kept."""
+    from eval.claims import labelled_pairs, score, written_pairs
+    from rag.claims import check
+
+    pairs = labelled_pairs(corpus) + written_pairs(written, corpus)
+    typer.echo(f"{len(pairs)} pairs, {sum(not p.supported for p in pairs)} wrong")
+    for coverage in (float(c) for c in _items(coverages)):
+
+        def supports(pair, c=coverage) -> bool:
+            return check(pair.claim, pair.quote, pair.context, min_coverage=c).supported
+
+        scores = score(pairs, supports)
+        typer.echo(f"\nmin_coverage {coverage}:\n{scores.table()}")
 
 
 def _items(text: str) -> list[str]:

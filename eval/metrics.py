@@ -188,35 +188,36 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def parse_bounds(items: Sequence[str]) -> dict[str, float]:
-    """`["hit_at_5=0.9", ...]` into {metric: bound}; ValueError naming the bad item."""
+def parse_bounds(items: Sequence[str], ceiling: bool = False) -> dict[str, float]:
+    """`["hit_at_5=0.9", ...]` into {metric: bound}; ValueError naming the bad item. Floors
+    (`--fail-under`) are for higher-is-better metrics, ceilings (`--fail-over`) for the rest."""
+    option = "--fail-over" if ceiling else "--fail-under"
+    allowed = [m for m in METRICS if (m in LOWER_IS_BETTER) == ceiling]
     bounds = {}
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or name not in METRICS:
+        if not sep or name not in allowed:
             raise ValueError(
-                f"--fail-under {item!r}: expected METRIC=VALUE with METRIC one of "
-                f"{', '.join(m for m in METRICS if m not in LOWER_IS_BETTER)}"
-            )
-        if name in LOWER_IS_BETTER:
-            raise ValueError(
-                f"--fail-under {item!r}: for {name} lower is better; a floor means nothing"
+                f"{option} {item!r}: expected METRIC=VALUE with METRIC one of {', '.join(allowed)}"
             )
         try:
             bounds[name] = float(value)
         except ValueError:
-            raise ValueError(f"--fail-under {item!r}: {value!r} is not a number") from None
+            raise ValueError(f"{option} {item!r}: {value!r} is not a number") from None
     return bounds
 
 
-def missed_bounds(metrics: dict, bounds: dict[str, float]) -> list[str]:
+def missed_bounds(
+    metrics: dict, floors: dict[str, float], ceilings: dict[str, float] | None = None
+) -> list[str]:
     """A sentence per bound that was missed (an unmeasured metric misses its bound)."""
     missed = []
-    for name, bound in bounds.items():
-        value = metrics.get(name)
-        if value is None:
-            missed.append(f"{name} was not measured (bound {bound})")
-        elif value < bound:
-            missed.append(f"{name} = {value:.4g} is under {bound}")
+    for bounds, over in ((floors, False), (ceilings or {}, True)):
+        for name, bound in bounds.items():
+            value = metrics.get(name)
+            if value is None:
+                missed.append(f"{name} was not measured (bound {bound})")
+            elif (value > bound) if over else (value < bound):
+                missed.append(f"{name} = {value:.4g} is {'over' if over else 'under'} {bound}")
     return missed

@@ -114,7 +114,7 @@ def _is_chrome(line: str, words: int) -> bool:
     linked = sum(len(m.group()) for m in _LINK.finditer(line))
     if linked and (linked / len(line) > 0.3 or words <= 12):
         return True
-    return words <= 8 and bool(_TIME.search(line) or _find_date(line))
+    return words <= 8 and bool(_TIME.search(line) or find_date(line))
 
 
 def _best_run(blocks: list[Block]) -> tuple[int, int, int]:
@@ -166,7 +166,7 @@ def page_metadata(text: str, blocks: list[Block], body_start: int) -> dict[str, 
         metadata["title"] = title
     for i, line in enumerate(header):
         dateline = len(line.split()) <= 8  # a date inside prose is not the page's date
-        if dateline and "date" not in metadata and (found := _find_date(line)):
+        if dateline and "date" not in metadata and (found := find_date(line)):
             metadata["date"] = found.isoformat()
             following = header[i + 1] if i + 1 < len(header) else ""
             if _NAME.match(following) and following != metadata.get("title"):
@@ -195,7 +195,7 @@ def _title(header: list[str]) -> str | None:
     return None
 
 
-def _find_date(line: str) -> date | None:
+def find_date(line: str) -> date | None:
     for pattern, fmt in _DATE_PATTERNS:
         if match := pattern.search(line):
             try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.claims import is_month, is_place, unmentioned_names
+
 _NUMBER_WORDS = (
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|double|twice|"
@@ -29,9 +31,10 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _MEASURE = re.compile(
-    rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\s*(?:-|\w+\s)?\s*(?:kilomet|met|km\b|m\b|miles?|feet|foot|"
-    r"inch|hectare|acre|square|cubic|litre|liter|barrel|ton|tonne|kg|kilogram|years?\b|months?\b|"
-    r"weeks?\b|days?\b|hours?\b|minutes?\b|decades?\b|centur)",
+    rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\s*(?:-|\w+\s)?\s*(?:kilomet(?:er|re)s?|met(?:er|re)s?|"
+    r"km|m|miles?|feet|foot|inch(?:es)?|hectares?|acres?|square|cubic|lit(?:er|re)s?|barrels?|"
+    r"tons?|tonnes?|kg|kilograms?|years?|months?|weeks?|days?|hours?|minutes?|decades?|"
+    r"centur(?:y|ies))\b",
     re.IGNORECASE,
 )
 _UNITS = {
@@ -55,10 +58,14 @@ _QUESTION_UNITS = {
 
 @dataclass(frozen=True)
 class Expectation:
-    kind: str  # "number" | "measure" | "money" | "year" | "time"
+    kind: str  # "number" | "measure" | "money" | "year" | "time" | "name"
     unit: str | None = None
+    asked_names: tuple[str, ...] = ()  # for "name": the names the question itself gives
 
     def met_by(self, sentence: str) -> bool:
+        if self.kind == "name":  # "who ...?" is answered by a person the question lacks
+            new = unmentioned_names(sentence, list(self.asked_names))
+            return any(not is_place(name) and not is_month(name) for name in new)
         if self.unit and not re.search(_UNITS[self.unit], sentence, re.IGNORECASE):
             return False
         pattern = {
@@ -71,7 +78,16 @@ class Expectation:
         return bool(pattern.search(sentence))
 
 
+_ASKS_NAME = re.compile(
+    r"^(?:and )?(?:who|whom)\b|\bwho (?:is|was|are|were|did|does|will|met|signed|leads?)\b|"
+    r"\b(?:which|what) (?:\w+ )?(?:leader|president|minister|official|person|people)\b",
+    re.IGNORECASE,
+)
+
+
 def expectation(question: str) -> Expectation | None:
+    if _ASKS_NAME.search(question):
+        return Expectation("name", asked_names=(question,))
     q = question.lower()
     unit = next((u for u, p in _QUESTION_UNITS.items() if re.search(p, q)), None)
     if re.search(r"\b(?:what|which) year\b|\byear did\b", q):
@@ -84,7 +100,7 @@ def expectation(question: str) -> Expectation | None:
         return Expectation("measure", unit)
     if unit or re.search(
         r"\bhow (?:much|many)\b|"
-        r"\bwhat (?:\w+ )?(?:percentage|share|amount|number|capacity|volume|size|length)\b",
+        r"\bwhat (?:\w+ ){0,2}(?:percentage|share|amount|number|capacity|volume|size|length)\b",
         q,
     ):
         return Expectation("number", unit)

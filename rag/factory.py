@@ -92,13 +92,17 @@ def pipeline(
 ) -> AnswerPipeline:
     """The answer pipeline the settings describe; a store or backend may be handed in (tests,
     benchmarks) and is used as is."""
+    chosen = answer_backend or backend(settings, backend_name)
+    fallback = settings.fallback if chosen.generative and settings.fallback else None
     return AnswerPipeline(
         retriever(settings, chunk_store),
-        answer_backend or backend(settings, backend_name),
+        chosen,
         AnswerConfig(
             top_k=settings.top_k,
             context_tokens=settings.context_tokens,
+            evidence_tokens=settings.evidence_tokens,
             max_question_chars=settings.max_question_chars,
         ),
         embed=sentence_embeddings(settings),
+        fallback=backend(settings, fallback) if fallback else None,
     )

@@ -1,43 +1,30 @@
-"""Question in, cited answer out: condense, retrieve, generate, support, verify, abstain."""
+"""Question in, cited answer out: condense, retrieve, generate, cite, verify, abstain."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rag.about import answer_about
 from rag.backends.base import Backend, BackendError, GenerationRequest
-from rag.prompt import (
-    CONDENSE,
-    NOT_FOUND,
-    SYSTEM,
-    declines,
-    fit_passages,
-    user_prompt,
-    without_headers,
-)
-from rag.quotes import paragraph, verified
+from rag.citing import SupportRule, cite
+from rag.claims import names_in, unmentioned_names
+from rag.evidence import select_evidence
+from rag.expectations import expectation
+from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.support import (
-    SupportScorer,
-    passage_sentences,
-    split_answer,
-    strip_markers,
-    words,
-)
 from rag.types import (
     Answer,
     AnswerEvent,
     AnswerSentence,
-    Citation,
     Completed,
     Passage,
     QuestionError,
     TextDelta,
 )
 
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _FOLLOW_UP = re.compile(
     r"^(?:and|but|so|also|what about|how about)\b|\b(?:it|its|they|their|them|this|that|"
     r"these|those|there|he|she|his|her)\b",
@@ -50,24 +37,30 @@ Turn = tuple[str, str]  # (user question, assistant answer)
 @dataclass(frozen=True)
 class AnswerConfig:
     top_k: int = 5
-    context_tokens: int = 1500
+    context_tokens: int = 1500  # passages an extractive backend reads
+    evidence_tokens: int = 350  # sentences a generative backend reads
     max_question_chars: int = 2000
     min_dense: float = 0.2  # below this the corpus holds nothing close: abstain
-    min_support: float = 0.45  # an answer sentence needs a passage sentence this close
+    support: SupportRule = field(default_factory=SupportRule)
 
 
 class AnswerPipeline:
+    """`fallback` (the extractive backend, for a generative one) answers when the model
+    declines or none of its claims holds, so a weak model never loses a good answer."""
+
     def __init__(
         self,
         retriever: HybridRetriever,
         backend: Backend,
         config: AnswerConfig,
         embed: Callable[[list[str]], list[list[float]]] | None = None,
+        fallback: Backend | None = None,
     ) -> None:
         self.retriever = retriever
         self.backend = backend
         self.config = config
         self.embed = embed
+        self.fallback = fallback
 
     def validate(self, question: str) -> str:
         question = (question or "").strip()
@@ -95,32 +88,28 @@ class AnswerPipeline:
         """Yield answer text as it is generated, then the checked answer (`Completed`)."""
         started = time.perf_counter()
         question = self.validate(question)
-        timings: dict[str, float] = {}
         standalone = self.condense(question, history)
-        timings["condense"] = _ms(started)
         mark = time.perf_counter()
         retrieval = self.retriever.retrieve(standalone, top_k or self.config.top_k, doc_ids)
-        timings["retrieve"] = _ms(mark)
         answer = Answer(
             question=question,
             standalone_question=standalone,
             answer="",
             retrieved=retrieval.passages,
             backend=self.backend.name,
-            timings_ms=timings,
+            timings_ms={"retrieve": _ms(mark)},
         )
-        timings = answer.timings_ms  # pydantic copied the dict: keep filling the answer's own
-        if self._weak(retrieval):
+        if about := answer_about(question, retrieval.passages, self.retriever.source_text):
+            about.standalone_question, about.timings_ms = standalone, answer.timings_ms
+            about.timings_ms["total"] = _ms(started)
+            yield TextDelta(about.answer)
+            yield Completed(about)
+            return
+        if self._nothing_found(question, retrieval):
             yield TextDelta(NOT_FOUND)
             yield Completed(self._abstain(answer, started))
             return
-        passages = fit_passages(retrieval.passages, self.config.context_tokens)
-        request = GenerationRequest(
-            question=standalone,
-            passages=passages,
-            system=SYSTEM,
-            prompt=user_prompt(standalone, passages),
-        )
+        request = self.request_for(question, standalone, retrieval.passages)
         mark = time.perf_counter()
         pieces: list[str] = []
         try:
@@ -129,114 +118,111 @@ class AnswerPipeline:
                 yield TextDelta(piece)
         except Exception as error:  # any backend's failure, also a third-party one's own bug
             answer.error = str(error) if isinstance(error, BackendError) else repr(error)
-        timings["generate"] = _ms(mark)
-        if answer.error:
-            timings["total"] = _ms(started)
-            yield Completed(answer)
-            return
-        yield Completed(self._finish(answer, "".join(pieces), passages, started))
+        answer.timings_ms["generate"] = _ms(mark)
+        if not answer.error:
+            self._finish(answer, question, "".join(pieces), request.passages)
+            if self.fallback is not None:
+                answer = self._checked_by_fallback(answer, question, standalone, retrieval.passages)
+        answer.timings_ms["total"] = _ms(started)
+        yield Completed(answer)
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """A follow-up becomes a standalone question; the first question stays as it is."""
+        """A follow-up ("How much will it cost?") is searched for with the topic of the
+        question before it; the earlier answer is never carried over."""
         if not history or not _FOLLOW_UP.search(question):
             return question
-        previous = history[-1][0]
-        if self.backend.generative:
-            transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
-            try:
-                rewritten = (
-                    self.backend.complete(CONDENSE.format(history=transcript, question=question))
-                    .strip()
-                    .splitlines()
-                )
-            except Exception:  # no rewrite: the generation below reports the failure
-                rewritten = []
-            candidate = rewritten[0].strip() if rewritten else ""
-            # Keep the rewrite only if it brought something over from the conversation.
-            carried = set(words(candidate)) & (set(words(previous)) - set(words(question)))
-            if carried and len(candidate) <= 3 * (len(question) + len(previous)):
-                return candidate
-        return f"{previous} {question}"
+        return f"{question} ({history[-1][0]})"
 
-    def _weak(self, retrieval: Retrieval) -> bool:
-        return not retrieval.passages or retrieval.best_dense < self.config.min_dense
+    def request_for(
+        self, question: str, standalone: str, passages: list[Passage], generative: bool = True
+    ) -> GenerationRequest:
+        """What the backend is given: evidence sentences for a generative one, else passages."""
+        if generative and self.backend.generative:
+            evidence = select_evidence(
+                standalone, passages, self.config.evidence_tokens, self.embed
+            )
+            return GenerationRequest(
+                question=standalone,
+                passages=evidence,
+                system=EVIDENCE_SYSTEM,
+                prompt=evidence_prompt(standalone, evidence),
+                cited=True,
+                not_found=NOT_FOUND,
+            )
+        return GenerationRequest(
+            question=standalone, passages=fit_passages(passages, self.config.context_tokens)
+        )
 
-    def _abstain(self, answer: Answer, started: float) -> Answer:
+    def _checked_by_fallback(
+        self, answer: Answer, question: str, standalone: str, passages: list[Passage]
+    ) -> Answer:
+        """The model's answer if it holds, else the fallback's (when it has one).
+
+        It holds when the model did not decline, every sentence is supported, and it rests on
+        at least one sentence the fallback also chose as answering the question: a small
+        model often cites a true sentence that does not answer what was asked."""
+        assert self.fallback is not None
+        request = self.request_for(question, standalone, passages, generative=False)
+        text = "".join(self.fallback.execute(request, stream=False))
+        instead = answer.model_copy(deep=True)
+        self._finish(instead, question, text, request.passages)
+        if instead.abstained:
+            return answer
+        quotes = {(c.doc_id, c.start) for c in answer.citations}
+        holds = (
+            not answer.abstained
+            and all(s.supported for s in answer.sentences)
+            and quotes & {(c.doc_id, c.start) for c in instead.citations}
+        )
+        if holds:
+            return answer
+        instead.backend = f"{self.backend.name}+{self.fallback.name}"
+        return instead
+
+    def _nothing_found(self, question: str, retrieval: Retrieval) -> bool:
+        """Nothing to answer from: no passage, a name the passages never mention ("the capital
+        of Peru"), or passages that are not close to a question that names nothing."""
+        if not retrieval.passages:
+            return True
+        texts = [" ".join([*p.metadata.values(), p.title, p.text]) for p in retrieval.passages]
+        if unmentioned_names(question, texts):
+            return True
+        return retrieval.best_dense < self.config.min_dense and not names_in(question)
+
+    def _abstain(self, answer: Answer, started: float | None = None) -> Answer:
         answer.abstained = True
         answer.answer = NOT_FOUND
         answer.sentences = [AnswerSentence(text=NOT_FOUND, supported=False)]
         answer.citations = []
-        answer.timings_ms["total"] = _ms(started)
+        if started is not None:
+            answer.timings_ms["total"] = _ms(started)
         return answer
 
-    def _finish(self, answer: Answer, text: str, passages: list[Passage], started: float) -> Answer:
-        text = without_headers(text, passages).strip()
+    def _finish(self, answer: Answer, question: str, text: str, passages: list[Passage]) -> None:
+        """Cite what the text claims; abstain when it declines, nothing holds, or no supported
+        sentence carries the kind of answer asked for (an amount, a year, ...)."""
+        text = text.strip()
         if not text or declines(text):
-            return self._abstain(answer, started)
-        scorer = SupportScorer(
-            passage_sentences(passages), self.embed if self.backend.generative else None
+            self._abstain(answer)
+            return
+        sentences, citations = cite(
+            text,
+            passages,
+            self.retriever.source_text,
+            self.config.support,
+            self.embed if self.backend.generative else None,
         )
-        by_number = {p.n: p for p in passages}
-        citations: dict[tuple[str, int, int], Citation] = {}
-        sentences: list[AnswerSentence] = []
-        for raw in split_answer(text):
-            claim, markers = strip_markers(raw)
-            if not claim:
-                continue
-            support = self._support(scorer, claim, [m for m in markers if m in by_number])
-            if support is None:
-                sentences.append(AnswerSentence(text=claim, supported=False))
-                continue
-            source = support.sentence
-            key = (source.passage.doc_id, source.start, source.end)
-            text = self.retriever.source_text(source.passage.doc_id)
-            if key not in citations and verified(text, source.start, source.end, source.text):
-                before, _, after = paragraph(text, source.start, source.end)
-                citations[key] = Citation(
-                    n=len(citations) + 1,
-                    doc_id=source.passage.doc_id,
-                    title=source.passage.title,
-                    quote=source.text,
-                    start=source.start,
-                    end=source.end,
-                    score=round(support.score, 4),
-                    chunk_id=source.passage.chunk_id,
-                    publisher=source.passage.metadata.get("publisher"),
-                    author=source.passage.metadata.get("author"),
-                    date=source.passage.metadata.get("date"),
-                    before=before,
-                    after=after,
-                )
-            cited = [citations[key].n] if key in citations else []
-            sentences.append(AnswerSentence(text=claim, citations=cited, supported=bool(cited)))
-        if not any(s.supported for s in sentences):
-            return self._abstain(answer, started)
+        wanted = expectation(question)
+        held = [s for s in sentences if s.supported]
+        if not held or (wanted and not any(wanted.met_by(s.text) for s in held)):
+            self._abstain(answer)
+            return
+        answer.abstained = False
         answer.sentences = sentences
-        answer.citations = list(citations.values())
+        answer.citations = citations
         answer.answer = " ".join(
             s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences
         )
-        answer.timings_ms["total"] = _ms(started)
-        return answer
-
-    def _support(self, scorer: SupportScorer, claim: str, markers: list[int]):
-        """The model's own markers where they hold; else the best sentence anywhere."""
-        numbers = set(_NUMBERS.findall(claim))
-
-        def holds(found) -> bool:
-            return (
-                found is not None
-                and found.score >= self.config.min_support
-                and numbers <= set(_NUMBERS.findall(found.sentence.text))
-            )
-
-        if markers:
-            marked = [i for i, s in enumerate(scorer.sentences) if s.passage.n in markers]
-            found = scorer.best(claim, marked)
-            if holds(found):
-                return found
-        found = scorer.best(claim)
-        return found if holds(found) else None
 
 
 def _ms(since: float) -> float:

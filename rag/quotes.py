@@ -8,7 +8,12 @@ CONTEXT_CHARS = 320  # at most this much paragraph on each side of a quote
 
 def verified(source_text: str | None, start: int, end: int, quote: str) -> bool:
     """The quote is exactly this slice of the source."""
-    return bool(quote) and source_text is not None and source_text[start:end] == quote
+    return (
+        bool(quote)
+        and source_text is not None
+        and 0 <= start <= end <= len(source_text)
+        and source_text[start:end] == quote
+    )
 
 
 def paragraph(

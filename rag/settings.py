@@ -47,8 +47,13 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='per-backend option overrides, e.g. {"llamacpp": {"max_tokens": 64}}',
     )
+    fallback: str | None = Field(
+        "extractive",
+        description="answers when a generative backend declines or none of its claims holds",
+    )
     top_k: int = 5
-    context_tokens: int = Field(1500, description="prompt budget for passages, in tokens")
+    context_tokens: int = Field(1500, description="passages an extractive backend reads, tokens")
+    evidence_tokens: int = Field(350, description="sentences a generative backend reads, tokens")
     max_question_chars: int = 2000
 
     @model_validator(mode="after")

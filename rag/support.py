@@ -21,6 +21,7 @@ from index.offline import llama_index_static
 from rag.types import Passage
 
 _TOKEN = re.compile(r"[\w$€£%]+(?:[.,'’][\w]+)*", re.UNICODE)
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\s*\d{1,3}(?:\s*,\s*\d{1,3})*\s*\])+\s*")
 _MARKER = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")  # [1], [ 2 ], [1, 3]
 
 # Reporting verbs carry no content in news text; the rest is NLTK's English list, shipped
@@ -74,9 +75,12 @@ def split_answer(text: str) -> list[str]:
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     sentences: list[str] = []
     for piece in pieces:
-        if sentences and not strip_markers(piece)[0]:
-            sentences[-1] += " " + piece  # a marker-only fragment belongs to the sentence before
-        else:
+        # markers the splitter put at the start of a sentence belong to the one before
+        lead = _LEADING_MARKERS.match(piece)
+        if sentences and lead:
+            sentences[-1] += " " + lead.group().strip()
+            piece = piece[lead.end() :]
+        if piece.strip():
             sentences.append(piece)
     return sentences
 

@@ -27,8 +27,8 @@ class BenchConfig:
     real_embed_max: int = 2_000
     pool: int = 512
     bulk_above: int = 50_000  # larger sizes write to Chroma in buffered batches (see eval.bench)
-    llm_questions: int = 2
-    llm_max_tokens: int = 64
+    llm_questions: int = 10  # dev questions answered by the local model (and one follow-up each)
+    llm_max_tokens: int = 256  # as shipped
     cold: bool = True
     seed: int = 0
     keep: Path | None = None  # keep the stores built here (for profiling); default: a temp dir

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench.config import BenchConfig, store_settings
-from eval.stats import ms, rounded, timed
+from eval.stats import ms, percentile, rounded, timed
+
+FOLLOW_UP = "And what else do the documents say about it?"
 
 
 def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -> dict:
     from rag import factory
     from rag.backends.base import BackendError
-    from rag.prompt import SYSTEM, fit_passages, user_prompt
     from rag.types import TextDelta
 
     settings = store_settings(store_dir)
@@ -29,30 +30,36 @@ def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -
     llama = backend._model.llama
     runs = []
     for question in questions[: config.llm_questions]:
-        passages = fit_passages(
-            pipe.retriever.retrieve(question, pipe.config.top_k).passages,
-            pipe.config.context_tokens,
-        )
+        passages = pipe.retriever.retrieve(question, pipe.config.top_k).passages
+        request = pipe.request_for(question, question, passages)
         messages = [
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": user_prompt(question, passages)},
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": request.prompt},
         ]
         llama.reset()
-        ours = _stream_times(pipe.stream(question), lambda e: isinstance(e, TextDelta))
+        ours, done = _stream_times(pipe.stream(question), lambda e: isinstance(e, TextDelta))
+        follow_up, _ = _stream_times(
+            pipe.stream(FOLLOW_UP, [(question, done.answer.answer)]),
+            lambda e: isinstance(e, TextDelta),
+        )
         llama.reset()
-        direct = _stream_times(
+        direct, _ = _stream_times(
             llama.create_chat_completion(
                 messages=messages, temperature=0.0, max_tokens=max_tokens, stream=True, seed=0
             ),
             lambda c: bool(c["choices"][0]["delta"].get("content")),
         )
         runs.append(
-            {"prompt_tokens": _prompt_tokens(llama, messages), "ours": ours, "direct": direct}
+            {
+                "prompt_tokens": _prompt_tokens(llama, messages),
+                "ours": ours,
+                "follow_up": follow_up,
+                "direct": direct,
+            }
         )
 
-    def med(side: str, key: str) -> float | None:
-        values = [r[side][key] for r in runs if r[side][key] is not None]
-        return statistics.median(values) if values else None
+    def med(side: str, key: str, q: float = 50) -> float | None:
+        return percentile([r[side][key] for r in runs if r[side][key] is not None], q)
 
     return {
         "model": str(backend.path.name),
@@ -63,6 +70,10 @@ def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -
         "ttft_ms": ms(med("ours", "ttft")),
         "tokens_per_s": rounded(med("ours", "tokens_per_s"), 2),
         "total_ms": ms(med("ours", "total")),
+        "ttft_p95_ms": ms(med("ours", "ttft", 95)),
+        "total_p95_ms": ms(med("ours", "total", 95)),
+        "follow_up_ttft_ms": ms(med("follow_up", "ttft")),
+        "follow_up_total_ms": ms(med("follow_up", "total")),
         "direct_ttft_ms": ms(med("direct", "ttft")),
         "direct_tokens_per_s": rounded(med("direct", "tokens_per_s"), 2),
         "direct_total_ms": ms(med("direct", "total")),
@@ -86,19 +97,22 @@ def _prompt_tokens(llama, messages: list[dict]) -> int:
     return len(llama.tokenize(prompt.encode(), add_bos=False, special=True))
 
 
-def _stream_times(events: Iterable[Any], is_token: Callable[[Any], bool]) -> dict:
-    """Seconds to the first token and in all, token count and tokens/s after the first."""
+def _stream_times(events: Iterable[Any], is_token: Callable[[Any], bool]) -> tuple[dict, Any]:
+    """Seconds to the first token and in all, token count and tokens/s after the first; and
+    the last event (a pipeline's `Completed` answer)."""
     started = time.perf_counter()
-    first, tokens = None, 0
+    first, tokens, last = None, 0, None
     for event in events:
         if is_token(event):
             first = first or time.perf_counter()
             tokens += 1
+        last = event
     end = time.perf_counter()
     first = first or end
-    return {
+    times = {
         "ttft": first - started,
         "total": end - started,
         "tokens": tokens,
         "tokens_per_s": (tokens - 1) / (end - first) if tokens > 1 and end > first else None,
     }
+    return times, last

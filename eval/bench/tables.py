@@ -55,7 +55,10 @@ def table(result: dict) -> str:
             f"(llama.cpp alone {llm['direct_ttft_ms']:.0f} ms), "
             f"{llm['tokens_per_s']} tokens/s (alone {llm['direct_tokens_per_s']}), "
             f"total {llm['total_ms']:.0f} ms (alone {llm['direct_total_ms']:.0f} ms): "
-            f"overhead ratio {llm['overhead_ratio']}"
+            f"overhead ratio {llm['overhead_ratio']}; over {llm['questions']} questions p95 "
+            f"first token {llm['ttft_p95_ms']:.0f} ms, total {llm['total_p95_ms']:.0f} ms; "
+            f"a follow-up: first token {llm['follow_up_ttft_ms']:.0f} ms, "
+            f"total {llm['follow_up_total_ms']:.0f} ms (p50)"
         )
     elif llm.get("skipped"):
         notes.append(f"llamacpp: skipped ({llm['skipped']})")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, ClassVar
 
@@ -41,7 +41,10 @@ class GenerationRequest:
     passages: list[Passage]
     system: str = ""
     prompt: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
+    #: the answer must be one to three sentences each followed by a passage marker [n], or
+    #: exactly `not_found`; a backend that can constrain its decoding to that shape should
+    cited: bool = False
+    not_found: str = ""
 
 
 class BackendOptions(BaseSettings):
@@ -65,10 +68,6 @@ class Backend(ABC):
     @abstractmethod
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         """Yield the answer text, token by token when `stream`, else in one piece."""
-
-    def complete(self, prompt: str) -> str:
-        """A short single-turn completion (used to condense follow-up questions)."""
-        return "".join(self.execute(GenerationRequest(question=prompt, passages=[], prompt=prompt)))
 
 
 _REGISTRY: dict[str, type[Backend]] = {}

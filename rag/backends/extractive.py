@@ -62,16 +62,26 @@ class ExtractiveBackend(Backend):
         best = ranked[0][0]
         candidates = [s for score, s in ranked if score >= self.options.keep_ratio * best]
         wanted = expectation(request.question)
-        if wanted:
-            candidates = [s for s in candidates if wanted.met_by(s.text)]
+        if wanted:  # the sentence, or the one after it that it brings along, has the answer
+            candidates = [
+                s
+                for s in candidates
+                if any(wanted.met_by(t.text) for t in [s, *_following(s, sentences)])
+            ]
+            candidates.sort(key=lambda s: not wanted.met_by(s.text))  # answers by itself first
             if not candidates:
                 return []
         lead = candidates[0]
-        chosen = [lead]
-        following = sentences.index(lead) + 1
-        if following < len(sentences) and sentences[following].passage is lead.passage:
-            chosen.append(sentences[following])
+        chosen = [lead, *_following(lead, sentences)]
         other = next((s for s in candidates if s.passage.doc_id != lead.passage.doc_id), None)
         if other is not None:
             chosen.append(other)
         return chosen[: self.options.max_sentences]
+
+
+def _following(sentence: SourceSentence, sentences: list[SourceSentence]) -> list[SourceSentence]:
+    """The sentence after this one in the same passage, if there is one."""
+    after = sentences.index(sentence) + 1
+    if after < len(sentences) and sentences[after].passage is sentence.passage:
+        return [sentences[after]]
+    return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,22 @@ def load(path: Path, threads: int, n_ctx: int = N_CTX) -> _Loaded:
         return _MODELS[key]
 
 
+@cache
+def cited_grammar(passages: int, not_found: str) -> Any:
+    """A GBNF grammar for one to three sentences of at most 240 characters, each followed by
+    a marker naming one of the passages, or exactly `not_found`: the model cannot answer
+    without citing, nor cite a passage it was not given."""
+    llama_cpp = require("llama_cpp", "llamacpp")
+    numbers = " | ".join(f'"{n}"' for n in range(1, max(passages, 1) + 1))
+    declined = not_found.replace("\\", "\\\\").replace('"', '\\"')
+    return llama_cpp.LlamaGrammar.from_string(
+        f'root ::= "{declined}" | claim (" " claim){{0,2}}\n'
+        'claim ::= [^\\[\\]\\n]{5,240} " [" n "]"\n'
+        f"n ::= {numbers}\n",
+        verbose=False,
+    )
+
+
 @register("llamacpp")
 class LlamaCppBackend(Backend):
     extra = "llamacpp"
@@ -78,7 +95,6 @@ class LlamaCppBackend(Backend):
         )
         threads: int = Field(2, ge=1)
         max_tokens: int = Field(256, ge=1, description="answer length limit")
-        condense_tokens: int = Field(64, ge=1, description="follow-up rewrite length limit")
 
     def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
         super().__init__(options, embed)
@@ -90,17 +106,19 @@ class LlamaCppBackend(Backend):
         messages = [{"role": "user", "content": request.prompt or request.question}]
         if request.system:
             messages.insert(0, {"role": "system", "content": request.system})
-        return self._chat(messages, self.options.max_tokens, stream)
+        grammar = cited_grammar(len(request.passages), request.not_found) if request.cited else None
+        return self._chat(messages, stream, grammar)
 
-    def complete(self, prompt: str) -> str:
-        messages = [{"role": "user", "content": prompt}]
-        return "".join(self._chat(messages, self.options.condense_tokens, stream=False))
-
-    def _chat(self, messages: list[dict[str, str]], max_tokens: int, stream: bool) -> Iterator[str]:
+    def _chat(self, messages: list[dict[str, str]], stream: bool, grammar: Any) -> Iterator[str]:
         with self._model.lock:
             try:
                 result = self._model.llama.create_chat_completion(
-                    messages=messages, temperature=0.0, max_tokens=max_tokens, stream=stream, seed=0
+                    messages=messages,
+                    temperature=0.0,
+                    max_tokens=self.options.max_tokens,
+                    stream=stream,
+                    seed=0,
+                    grammar=grammar,
                 )
                 if not stream:
                     yield result["choices"][0]["message"]["content"] or ""

@@ -32,7 +32,6 @@ class OpenAIBackend(Backend):
         timeout: float = Field(120.0, gt=0, validation_alias="RAG_LLM_TIMEOUT_S")
         max_tokens: int = Field(256, ge=1, validation_alias="RAG_LLM_MAX_TOKENS")
         max_retries: int = Field(1, ge=0)
-        condense_tokens: int = Field(64, ge=1, description="follow-up rewrite length limit")
 
     def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
         super().__init__(options, embed)
@@ -43,8 +42,6 @@ class OpenAIBackend(Backend):
                 f"the LLM server URL must start with http:// or https://: {options.base_url!r}"
             )
         self.base_url = options.base_url
-        # max_tokens stays unset here and goes with each call: set on the LLM it would override
-        # the smaller limit of `complete`.
         self.llm = openai_like.OpenAILike(
             model=options.model,
             api_base=options.base_url,
@@ -64,9 +61,6 @@ class OpenAIBackend(Backend):
             for response in self.llm.stream_chat(messages, max_tokens=self.options.max_tokens):
                 if response.delta:
                     yield response.delta
-
-    def complete(self, prompt: str) -> str:
-        return self._chat(self._messages("", prompt), self.options.condense_tokens)
 
     def _chat(self, messages: list[Any], max_tokens: int) -> str:
         with _server_errors(self.base_url):

@@ -92,10 +92,13 @@ def test_fail_under_and_compare(tmp_path):
         "hit_at_5=1.01",
         "--fail-under",
         "mrr=0",
+        "--fail-over",
+        "false_abstention=0.5",
     )
     assert result.exit_code == 1
-    assert "fail-under: hit_at_5 = 1 is under 1.01" in result.output
-    assert "mrr" not in result.output.split("fail-under:", 1)[1]
+    assert "bound missed: hit_at_5 = 1 is under 1.01" in result.output
+    missed = result.output.split("bound missed:", 1)[1]
+    assert "mrr" not in missed and "false_abstention" not in missed
     compared = json.loads((second / "report.json").read_text())["comparison"]
     assert compared["deltas"]["hit_at_5"]["delta"] == 0.0
     assert set(compared["deltas"]) == set(METRICS)

@@ -228,3 +228,15 @@ def test_bounds():
         },
     )
     assert missed == ["hit_at_5 = 0.8 is under 0.85", "answer_match was not measured (bound 0.1)"]
+
+
+def test_ceilings_are_for_lower_is_better_metrics():
+    assert parse_bounds(["false_abstention=0.05"], ceiling=True) == {"false_abstention": 0.05}
+    for bad in ["hit_at_5=0.9", "false_abstention=lots"]:
+        with pytest.raises(ValueError, match="--fail-over"):
+            parse_bounds([bad], ceiling=True)
+    with pytest.raises(ValueError, match="--fail-under"):
+        parse_bounds(["false_abstention=0.05"])  # a floor on a lower-is-better metric
+    ceilings = {"false_abstention": 0.05, "error_rate": 0}
+    missed = missed_bounds({"false_abstention": 0.1, "error_rate": 0.0}, {}, ceilings)
+    assert missed == ["false_abstention = 0.1 is over 0.05"]

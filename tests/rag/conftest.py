@@ -26,11 +26,14 @@ def extractive(corpus_store, settings):
 
 @pytest.fixture(scope="session")
 def answer_with(corpus_store, settings):
-    """The shipped pipeline over the seed corpus, answering through the given backend."""
+    """The shipped pipeline over the seed corpus, answering through the given backend alone
+    (no extractive fallback unless asked for: tests see what the backend's answer becomes)."""
 
     def build(backend, **config):
         return factory.pipeline(
-            settings.model_copy(update=config), chunk_store=corpus_store, answer_backend=backend
+            settings.model_copy(update={"fallback": None, **config}),
+            chunk_store=corpus_store,
+            answer_backend=backend,
         )
 
     return build

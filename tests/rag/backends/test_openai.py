@@ -9,7 +9,7 @@ import pytest
 from ports import free_port
 
 from rag.backends.base import BackendError, GenerationRequest, create_backend
-from rag.prompt import SYSTEM, user_prompt
+from rag.prompt import EVIDENCE_SYSTEM, evidence_prompt
 from rag.types import Passage
 
 RAIL = "Reports say that the new railway will be approximately 200 kilometers long."
@@ -25,7 +25,10 @@ PASSAGE = Passage(
 )
 QUESTION = "How long will the new railway be?"
 REQUEST = GenerationRequest(
-    question=QUESTION, passages=[PASSAGE], system=SYSTEM, prompt=user_prompt(QUESTION, [PASSAGE])
+    question=QUESTION,
+    passages=[PASSAGE],
+    system=EVIDENCE_SYSTEM,
+    prompt=evidence_prompt(QUESTION, [PASSAGE]),
 )
 
 
@@ -43,10 +46,10 @@ def test_it_streams_an_answer_from_a_real_server(llama_server):
 
 
 @pytest.mark.slow
-def test_complete_goes_through_the_same_server(llama_server):
+def test_without_streaming_the_answer_comes_in_one_piece(llama_server):
     backend = create_backend("openai", base_url=llama_server, max_tokens=40)
-    reply = backend.complete("What is the capital of France? Reply with the city name only.")
-    assert "paris" in reply.lower()
+    pieces = list(backend.execute(REQUEST, stream=False))
+    assert len(pieces) == 1 and "200" in pieces[0]
 
 
 def test_a_server_that_is_down_fails_fast_naming_its_url(down_url):

@@ -1,0 +1,315 @@
+"""Does a quote support a claim? The check a wrong claim must not pass.
+
+A claim is supported by a quote only when
+- every number in the claim is in the quote (digits or words: 3 = three; magnitudes such as
+  "billion" must match too),
+- every name in the claim is in the quote (Iran = Iranian, Turkey = Türkiye = Turkish), or, when
+  the quote refers to it ("the two countries", "both sides", "it"), in the quote's own document
+  just before the quote,
+- the claim and the quote agree in polarity (a negation in one and not in the other fails),
+- enough of the claim's other content words are in the quote (`min_coverage`).
+
+It is deliberately lexical and explainable: every refusal says which rule failed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+import Stemmer
+
+from rag.support import stopwords
+
+_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)?|\d[\d,]*(?:\.\d+)?")
+# "one" is left out: "one of the allies" is rarely a count.
+_NUMBER_WORDS = {
+    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
+}  # fmt: skip
+_MAGNITUDES = {"thousand", "million", "billion", "trillion", "thousands", "millions", "billions"}
+# Units a number is measured in: the claim's must be the quote's (200 miles is not 200 km).
+_UNITS = {
+    "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
+    "mile": "mile", "miles": "mile", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
+    "percent": "%", "per": "%", "%": "%", "ton": "t", "tons": "t", "tonne": "t", "tonnes": "t",
+    "barrel": "barrel", "barrels": "barrel", "dollar": "$", "dollars": "$", "$": "$",
+    "euro": "€", "euros": "€", "€": "€", "year": "year", "years": "year", "month": "month",
+    "months": "month", "day": "day", "days": "day", "decade": "year", "decades": "year",
+    "hour": "hour", "hours": "hour", "week": "week", "weeks": "week",
+}  # fmt: skip
+_UNIT_TOKEN = re.compile(rf"{_WORD.pattern}|[%$€]")
+# Opposites a restatement must not swap (the quote has one, the claim the other).
+_OPPOSITES = (
+    ("high", "low"), ("higher", "lower"), ("more", "less"), ("most", "least"),
+    ("increase", "decrease"), ("increased", "decreased"), ("rise", "fall"), ("rose", "fell"),
+    ("grow", "shrink"), ("strong", "weak"), ("stronger", "weaker"), ("large", "small"),
+    ("larger", "smaller"), ("many", "few"), ("before", "after"), ("first", "last"),
+    ("open", "closed"), ("win", "lose"), ("won", "lost"), ("accept", "reject"),
+    ("accepted", "rejected"), ("allow", "ban"), ("support", "oppose"), ("known", "unknown"),
+    ("likely", "unlikely"), ("possible", "impossible"), ("able", "unable"),
+    ("agree", "disagree"), ("agreed", "disagreed"), ("friend", "enemy"), ("ally", "rival"),
+    ("success", "failure"), ("succeeded", "failed"), ("improve", "worsen"),
+    ("improved", "worsened"), ("north", "south"), ("east", "west"),
+)  # fmt: skip
+_OPPOSITE = {a: b for pair in _OPPOSITES for a, b in (pair, pair[::-1])}
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|lack(?:s|ed)?|"
+    r"fail(?:s|ed)? to|refus(?:e|es|ed) to|den(?:y|ies|ied))\b|n['’]t\b",
+    re.IGNORECASE,
+)
+_GENERIC_PLACE_WORDS = {
+    "republic", "islamic", "democratic", "people's", "federation", "kingdom", "united", "states",
+    "islands", "island", "saint", "territory", "territories", "federated", "plurinational",
+    "province", "great", "north", "south", "northern", "southern", "east", "west", "western",
+    "eastern", "central", "holy", "outlying", "minor", "part", "french", "british", "dutch",
+    "american", "virgin", "arab", "emirates", "bolivarian", "sint", "state",
+}  # fmt: skip
+_REFERRING = re.compile(
+    r"\b(?:the two|both|the (?:country|countries|nation|nations|state|states|side|sides|"
+    r"partners?|leaders?|governments?|president|minister|capital|company|group|bloc|region)|"
+    r"they|their|them|it|its|he|his|she|her|this|these)\b",
+    re.IGNORECASE,
+)
+# Names of one place or people in other spellings. Capitals stand for their countries in news.
+_ALIASES = {
+    "türkiye": "turkey", "turkiye": "turkey", "turkish": "turkey", "turks": "turkey",
+    "ankara": "turkey", "tehran": "iran", "persian": "iran", "moscow": "russia",
+    "kremlin": "russia", "baku": "azerbaijan", "azeri": "azerbaijan", "azerbaijani": "azerbaijan",
+    "us": "usa", "u.s": "usa", "america": "usa", "american": "usa", "americans": "usa",
+    "washington": "usa", "united": "usa", "uk": "britain", "british": "britain",
+    "london": "britain", "beijing": "china", "chinese": "china", "kyiv": "ukraine",
+    "damascus": "syria", "yerevan": "armenia", "riyadh": "saudi", "saudis": "saudi",
+    "israeli": "israel", "israelis": "israel", "jerusalem": "israel",
+}  # fmt: skip
+_SUFFIXES = ("ians", "ian", "ans", "an", "ese", "ish", "is", "i", "n", "ey", "es", "s", "a", "y")
+_MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    supported: bool
+    coverage: float  # share of the claim's other content words found in the quote
+    reason: str = ""  # why not, for logs and the labelled-set report
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a claim asserts, extracted once and checked against any number of quotes."""
+
+    text: str
+    numbers: frozenset[float]
+    magnitudes: frozenset[str]
+    names: tuple[str, ...]
+    content: frozenset[str]
+    negated: frozenset[str]  # the words a negation applies to ("not a rival" -> rival)
+
+
+def parse(text: str) -> Claim:
+    tokens = _WORD.findall(text)
+    names = tuple(names_in(text))
+    name_set = {n.lower() for n in names}
+    content = frozenset(
+        _stem(t.lower())
+        for t in tokens
+        if t.lower() not in stopwords()
+        and t.lower() not in name_set
+        and _number(t) is None
+        and t.lower() not in _MAGNITUDES
+        and len(t) > 1
+    )
+    return Claim(
+        text=text,
+        numbers=frozenset(n for t in tokens if (n := _number(t)) is not None),
+        magnitudes=frozenset(_magnitude(t) for t in tokens if t.lower() in _MAGNITUDES),
+        names=names,
+        content=content,
+        negated=_negated_heads(text),
+    )
+
+
+def check(
+    claim: Claim | str, quote: str, context: str = "", min_coverage: float = 0.5
+) -> ClaimCheck:
+    """Whether `quote` supports `claim`; `context` is the quote's document before the quote
+    (its title and preceding sentences), where references such as "the two countries" point."""
+    claim = parse(claim) if isinstance(claim, str) else claim
+    tokens = _WORD.findall(quote)
+    coverage = _coverage(claim, tokens)
+    quoted = {n for t in tokens if (n := _number(t)) is not None} | _decades_in_years(quote)
+    if missing := sorted(claim.numbers - quoted):
+        return ClaimCheck(False, coverage, f"number {_show(missing[0])} not in the quote")
+    magnitudes = {_magnitude(t) for t in tokens if t.lower() in _MAGNITUDES}
+    if missing_magnitudes := sorted(claim.magnitudes - magnitudes):
+        return ClaimCheck(False, coverage, f"{missing_magnitudes[0]} not in the quote")
+    keys = _keys_of(tokens)
+    absent = [n for n in claim.names if not _name_keys(n) & keys]
+    if absent and _REFERRING.search(quote):
+        around = _keys_of(_WORD.findall(context))
+        absent = [n for n in absent if not _name_keys(n) & around]
+    if absent:
+        return ClaimCheck(False, coverage, f"{absent[0]} not in the quote")
+    if missing_units := sorted(_units(claim.text) - _units(quote)):
+        return ClaimCheck(False, coverage, f"unit {missing_units[0]} not in the quote")
+    quote_words = {t.lower() for t in tokens}
+    claim_words = {t.lower() for t in _WORD.findall(claim.text)}
+    for word in sorted(claim_words):
+        opposite = _OPPOSITE.get(word)
+        if opposite in quote_words and word not in quote_words and opposite not in claim_words:
+            return ClaimCheck(False, coverage, f"{word!r} where the quote says {opposite!r}")
+    quote_negated = _negated_heads(quote)
+    if claim.negated - quote_negated or (quote_negated & claim.content) - claim.negated:
+        return ClaimCheck(False, coverage, "negated in one and not the other")
+    if coverage < min_coverage:
+        return ClaimCheck(False, coverage, f"only {coverage:.0%} of the claim is in the quote")
+    return ClaimCheck(True, coverage)
+
+
+def names_in(text: str) -> list[str]:
+    """The names a text mentions (people, places, organisations, months), once each."""
+    return list(dict.fromkeys(_name_tokens(text)))
+
+
+def unmentioned_names(text: str, passages: list[str]) -> list[str]:
+    """Names in `text` (a question) that none of `passages` mentions in any spelling."""
+    keys = _keys_of([t for passage in passages for t in _WORD.findall(passage)])
+    return [name for name in names_in(text) if not _name_keys(name) & keys]
+
+
+def _coverage(claim: Claim, quote_tokens: list[str]) -> float:
+    if not claim.content:
+        return 1.0
+    quoted = {_stem(t.lower()) for t in quote_tokens}
+    return len(claim.content & quoted) / len(claim.content)
+
+
+def _units(text: str) -> set[str]:
+    """Units that follow a number ("200 km", "three decades", "two-year", "65%") or precede
+    one ("$19.4")."""
+    tokens = _UNIT_TOKEN.findall(text)
+    found = set()
+    for i, token in enumerate(tokens):
+        if token in "$€" and i + 1 < len(tokens) and _number(tokens[i + 1]) is not None:
+            found.add(_UNITS[token])
+        elif _number(token) is not None and i + 1 < len(tokens):
+            found.add(_UNITS.get(tokens[i + 1].lower(), ""))
+    found.discard("")
+    return found
+
+
+def _decades_in_years(text: str) -> set[float]:
+    """ "three decades" also says 30 years."""
+    return {
+        n * 10
+        for m in re.finditer(r"(\S+)\s+decades?\b", text, re.IGNORECASE)
+        if (n := _number(m.group(1))) is not None
+    }
+
+
+def _negated_heads(text: str) -> frozenset[str]:
+    """The first content word after each negation: what is denied."""
+    heads = set()
+    for match in _NEGATION.finditer(text):
+        following = _WORD.findall(text[match.end() : match.end() + 80])
+        content = [w for w in following if w.lower() not in stopwords() and _number(w) is None]
+        if content:
+            heads.add(_stem(content[0].lower()))
+    return frozenset(heads)
+
+
+def _name_tokens(text: str) -> list[str]:
+    """Capitalised words and acronyms that are not merely first in a sentence, plus any word
+    known as a place or people; months count (a date is checked like a name)."""
+    found = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper():
+            continue
+        lower = word.lower().removesuffix("'s").removesuffix("’s")
+        before = text[: match.start()].rstrip()
+        first = not before or before[-1] in '.!?:"“‘(['
+        if lower in stopwords() and not word.isupper():
+            continue
+        if first and not is_place(lower) and lower not in _MONTHS and not word.isupper():
+            continue
+        found.append(word.removesuffix("'s").removesuffix("’s"))
+    return found
+
+
+def is_month(name: str) -> bool:
+    return name.lower() in _MONTHS
+
+
+def is_place(name: str) -> bool:
+    """A country, a people or a capital standing for its country (Iran, Iranian, Tehran)."""
+    return bool(_name_keys(name) & (set(_ALIASES) | set(_ALIASES.values()) | _country_words()))
+
+
+@cache
+def _country_words() -> frozenset[str]:
+    """Distinctive words of the world's country names (ISO 3166, from pycountry)."""
+    names = (
+        getattr(country, attribute, "")
+        for country in pycountry.countries
+        for attribute in ("name", "common_name")
+    )
+    words = {w.lower() for name in names for w in re.findall(r"[A-Za-zÀ-ÿ']{4,}", name)}
+    return frozenset(words - _GENERIC_PLACE_WORDS)
+
+
+@cache
+def _name_keys(word: str) -> frozenset[str]:
+    """Spellings of a name reduced to shared keys: Iranian -> iran, Turkish -> turk(ey)."""
+    lower = word.lower().replace(".", "").removesuffix("'s").removesuffix("’s")
+    keys = {lower}
+    if lower in _ALIASES:
+        keys.add(_ALIASES[lower])
+    for suffix in _SUFFIXES:
+        if lower.endswith(suffix) and len(lower) - len(suffix) >= 4:
+            keys.add(lower[: -len(suffix)])
+    for key in list(keys):
+        if key in _ALIASES:
+            keys.add(_ALIASES[key])
+    return frozenset(keys)
+
+
+def _keys_of(tokens: list[str]) -> set[str]:
+    return {key for t in tokens for key in _name_keys(t)}
+
+
+def _number(token: str) -> float | None:
+    lower = token.lower()
+    if lower in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[lower])
+    if token[0].isdigit():
+        try:
+            return float(token.replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _magnitude(token: str) -> str:
+    return token.lower().removesuffix("s")
+
+
+def _show(number: float) -> str:
+    return f"{number:g}"
+
+
+@cache
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")

@@ -1,0 +1,35 @@
+"""Questions about a document itself are answered from its page, quoting the byline."""
+
+from corpus import SEEDS
+
+from rag.about import asked_about
+
+
+def test_what_is_asked_about_a_page():
+    assert asked_about("Who wrote the article on the Tehran summit?") == "author"
+    assert asked_about("When was the report on the gas deal published?") == "date"
+    assert asked_about("Which outlet published the piece on Russia and Iran?") == "publisher"
+    assert asked_about("Who did Putin meet in Tehran?") is None
+    assert asked_about("When was the railway agreement signed?") is None
+
+
+def test_the_author_is_quoted_from_the_byline(extractive):
+    answer = extractive.ask("Who wrote the analysis of the Azerbaijan–Iran normalization?")
+    assert answer.backend == "page details" and not answer.abstained
+    assert "Fuad Shahbazov" in answer.answer
+    (citation,) = answer.citations
+    source = (SEEDS / citation.doc_id).read_text(encoding="utf-8")
+    assert source[citation.start : citation.end] == citation.quote
+    assert "Fuad Shahbazov" in citation.quote
+
+
+def test_the_date_is_quoted_from_the_dateline(extractive):
+    answer = extractive.ask("When was the article on the Tehran summit and the alliance published?")
+    assert "26 July 2022" in answer.answer
+    (citation,) = answer.citations
+    assert citation.quote == "Global Research, July 26, 2022"
+
+
+def test_a_page_that_names_no_author_is_not_answered_from_page_details(extractive):
+    answer = extractive.ask("Who wrote about the upcoming Russia–Iran comprehensive agreement?")
+    assert answer.backend != "page details"

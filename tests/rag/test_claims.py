@@ -1,0 +1,81 @@
+"""Each rule of the claim check, with the claim that passes and the one that must not."""
+
+import pytest
+
+from rag.claims import check, is_place, names_in, unmentioned_names
+
+QUOTE = "Reports say that this railway will be approximately 200 kilometers long."
+
+
+@pytest.mark.parametrize(
+    ("claim", "reason"),
+    [
+        ("The railway will be 300 kilometers long.", "number 300"),
+        ("The railway will be approximately 200 miles long.", "unit mile"),
+        ("The railway will not be 200 kilometers long.", "negated"),
+        ("The capital of Peru is 200 kilometers long.", "Peru"),
+        ("The new airport terminal will open soon.", "only"),
+    ],
+)
+def test_a_wrong_claim_is_refused_saying_why(claim, reason):
+    result = check(claim, QUOTE)
+    assert not result.supported and reason in result.reason
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The railway will be about 200 km long.",
+        "Reports say the railway will be roughly 200 kilometres long.",
+    ],
+)
+def test_a_restated_claim_is_supported(claim):
+    assert check(claim, QUOTE).supported
+
+
+def test_numbers_spelled_out_and_decades_count_as_numbers():
+    quote = "Iran is ready to extend a gas deal signed nearly three decades ago."
+    assert check("The gas deal was signed nearly 30 years ago.", quote).supported
+    assert check("The gas deal was signed three decades ago.", quote).supported
+    assert not check("The gas deal was signed four decades ago.", quote).supported
+
+
+def test_spellings_of_a_country_match_and_other_countries_do_not():
+    quote = "Trade between Turkey and Iran reached $19.4 billion."
+    assert check("Turkish-Iranian trade reached $19.4 billion.", quote).supported
+    assert check("Trade between Türkiye and Iran reached $19.4 billion.", quote).supported
+    assert not check("Trade between Iraq and Iran reached $19.4 billion.", quote).supported
+    assert not check("Trade between Turkey and Iran reached $19.4 million.", quote).supported
+
+
+def test_the_two_countries_resolve_only_inside_the_quotes_document():
+    quote = "Cooperation between the two countries has improved since 2022."
+    context = "Russia and Iran look for closer ties."
+    right = "Cooperation between Russia and Iran has improved since 2022."
+    assert check(right, quote, context).supported
+    misnamed = "Cooperation between Iran and Azerbaijan has improved since 2022."
+    wrong = check(misnamed, quote, context)
+    assert not wrong.supported and "Azerbaijan" in wrong.reason
+    assert not check(right, quote).supported  # without the document, nothing to resolve to
+
+
+def test_an_opposite_word_is_a_contradiction():
+    quote = "Currently, the rail connection between Iran and Turkey has very low capacity."
+    swapped = "The rail connection between Iran and Turkey has high capacity."
+    assert not check(swapped, quote).supported
+    assert check("The rail link between Iran and Turkey has very low capacity.", quote).supported
+
+
+def test_a_negation_elsewhere_in_the_quote_does_not_refuse_the_claim():
+    quote = "Ankara is not a rival but a strategic partner in the energy sector."
+    assert check("Ankara is a strategic partner in the energy sector.", quote).supported
+    assert not check("Ankara is a rival in the energy sector.", quote).supported
+
+
+def test_names_and_places():
+    assert names_in("What did Putin tell Erdogan in Tehran?") == ["Putin", "Erdogan", "Tehran"]
+    assert names_in("Peru's capital is Lima.") == ["Peru", "Lima"]  # a place, first or not
+    assert "Trade" not in names_in("Trade rose.")
+    assert is_place("Iranian") and is_place("Moscow") and not is_place("Putin")
+    assert unmentioned_names("What is the capital of Peru?", ["Baku, Azerbaijan"]) == ["Peru"]
+    assert unmentioned_names("Who is Nicole Grajewski?", ["expert Nicole Grajewski"]) == []

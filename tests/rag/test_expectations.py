@@ -1,0 +1,266 @@
+"""rag/expectations.py: which questions ask for an amount, a year, a time, a measure or a unit,
+and which sentences can carry that kind of answer (what lets the extractive backend decline)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.expectations import Expectation, expectation
+
+# --- which questions expect what ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In what year did relations between Baku and Tehran sour?",
+        "Which year was the previous treaty signed?",
+        "WHAT YEAR did Iran join BRICS?",
+        "The year did they sign it, do you know?",
+    ],
+)
+def test_year_questions_expect_a_year(question):
+    assert expectation(question) == Expectation("year")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Since when has the corridor served as a trade route?",
+        "What date was the treaty signed?",
+        "What century did the rivalry begin in?",
+        "What month did the ministers meet?",
+    ],
+)
+def test_date_questions_expect_a_time(question):
+    assert expectation(question) == Expectation("time")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What price did Moscow and Tehran settle on for the gas?",
+        "How much will the railway cost?",
+        "What's the construction budget for the bridge?",
+        "How much is Iran paying Russia for each fighter jet?",
+        "What is the deal worth?",
+        "How much did they spend on the bridge?",
+    ],
+)
+def test_money_questions_expect_money(question):
+    assert expectation(question) == Expectation("money")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long will the railway between Iran and Turkey be?",
+        "How far is Astara from Baku?",
+        "How big is the planned border bridge going to be?",
+        "How old is the previous treaty?",
+        "How wide is the river?",
+    ],
+)
+def test_size_and_duration_questions_expect_a_measure(question):
+    assert expectation(question) == Expectation("measure")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much Iranian gas does Turkey receive each year?",
+        "How many articles does the agreement contain?",
+        "How many oil and gas fields will Gazprom develop?",
+        "What share of Iran's trade goes to Russia?",
+        "What yearly capacity will the pipeline have?",
+    ],
+)
+def test_amount_questions_expect_a_number(question):
+    assert expectation(question) == Expectation("number")
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("What yearly freight capacity, in tonnes, is the railway designed for?", "tonnes"),
+        ("How many tons of cargo cross the border?", "tonnes"),
+        ("How many barrels of oil a day?", "barrels"),
+        ("How many cubic meters of gas flow each year?", "cubic"),
+        ("By what percentage did trade grow?", "percent"),
+        ("Trade grew by how many per cent?", "percent"),
+        ("How many miles of track are missing?", "miles"),
+        ("The railway, in kilometres?", "kilometers"),
+    ],
+)
+def test_a_unit_in_the_question_is_expected_with_a_number(question, wanted):
+    assert expectation(question) == Expectation("number", wanted)
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("How long is the railway in km?", Expectation("measure", "kilometers")),
+        ("How far, in miles, is the border?", Expectation("measure", "miles")),
+        ("What is the price per tonne?", Expectation("money", "tonnes")),
+    ],
+)
+def test_a_unit_also_narrows_a_measure_or_money_question(question, wanted):
+    assert expectation(question) == wanted
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why was Tehran against the transit route through Armenia?",
+        "What do Iranian drones do for Russia according to Atwan?",
+        "Where will the border bridge be built?",
+        "Did Russia and Iran sign their deal before or after Donald Trump took office?",
+        "Which close ally of Turkey has been dragged into Israel's attacks?",
+        "How did relations between Baku and Tehran change?",
+        "",
+    ],
+)
+def test_other_questions_expect_nothing(question):
+    assert expectation(question) is None
+
+
+def test_who_questions_are_answered_by_a_person_the_question_does_not_name():
+    wanted = expectation("Who did Putin meet privately in Tehran?")
+    assert wanted is not None and wanted.kind == "name"
+    assert wanted.met_by("Putin met the Supreme Leader Ali Khamenei.")
+    assert not wanted.met_by("Putin visited Tehran in February.")  # names the question has
+    assert not wanted.met_by("The Russian president travelled to Iran.")  # places are no person
+    assert expectation("Which Azerbaijani leader did the Iranian minister meet?").kind == "name"
+    official = expectation("Which American official alleged a drone deal?")
+    assert official is not None and official.kind == "name"
+    assert official.met_by("US National Security Advisor Jake Sullivan alleged it.")
+    assert not official.met_by("An American official alleged it in July.")
+
+
+# --- which sentences meet an expectation ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wanted", "sentence"),
+    [
+        (Expectation("year"), "Relations took a sharp turn for the worse in 2023."),
+        (Expectation("year"), "NATO was founded on 4 April 1949."),
+        (Expectation("time"), "The corridor has served trade since the 19th century."),
+        (Expectation("time"), "It has been a route since the nineteenth century."),
+        (Expectation("time"), "The ministers met in March."),
+        (Expectation("time"), "The treaty was signed in 2001."),
+        (Expectation("money"), "Iranian officials estimate the total cost at around $1.6 billion."),
+        (Expectation("money"), "Trade reached 19.4 billion dollars."),
+        (Expectation("money"), "The gas will be paid for in rubles."),
+        (Expectation("money"), "Each jet costs €80 million."),
+        (Expectation("measure"), "This railway will be approximately 200 kilometers long."),
+        (Expectation("measure"), "The bridge will be 1.4 km long."),
+        (Expectation("measure"), "The project will take only three to four years to complete."),
+        (Expectation("measure"), "The two countries share a 1,200-km border."),
+        (Expectation("measure"), "The previous treaty was signed two decades ago."),
+        (Expectation("number"), "The agreement contains 47 articles."),
+        (Expectation("number"), "Gazprom will develop seven oil and gas fields."),
+        (Expectation("number"), "Hundreds of drones were delivered."),
+        (Expectation("number", "tonnes"), "It will carry 15 million tonnes of freight a year."),
+        (Expectation("number", "tonnes"), "It carries 5 tons."),
+        (Expectation("number", "percent"), "Trade surged 65 percent last year."),
+        (Expectation("number", "percent"), "Trade surged 65% last year."),
+        (Expectation("number", "cubic"), "Turkey receives 10 billion cubic meters of gas."),
+        (Expectation("number", "cubic"), "Turkey receives 10 bcm of gas."),
+        (Expectation("measure", "kilometers"), "The line will be 200 km long."),
+    ],
+)
+def test_sentences_with_the_kind_of_answer_meet_the_expectation(wanted, sentence):
+    assert wanted.met_by(sentence)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "sentence"),
+    [
+        (Expectation("year"), "Relations took a sharp turn for the worse in March."),
+        (Expectation("year"), "The agreement contains 47 articles."),
+        (Expectation("year"), "About 1200 people attended."),  # four digits, not a year
+        (Expectation("year"), "The plan runs to 2101."),
+        (Expectation("time"), "The corridor has served trade for a long time."),
+        (Expectation("time"), "Relations soured after the war."),
+        (Expectation("money"), "Trade reached approximately 19.4 billion."),  # no currency
+        (Expectation("money"), "The railway will be expensive."),
+        (Expectation("measure"), "The railway will be long."),
+        (Expectation("measure"), "Iranian officials estimate the total cost at $1.6 billion."),
+        (Expectation("measure"), "The line opens in 2025."),
+        (Expectation("number"), "The agreement contains many articles."),
+        (Expectation("number"), "Gazprom will develop several oil and gas fields."),
+        (Expectation("number", "tonnes"), "It will carry 15 million units of freight a year."),
+        (Expectation("number", "tonnes"), "It will carry tonnes of freight."),  # no amount
+        (Expectation("number", "percent"), "Trade surged 65 points last year."),
+        (Expectation("number", "percent"), "Trade surged by a large percent."),
+        (Expectation("number", "cubic"), "Turkey receives 10 billion meters of gas."),
+        (Expectation("measure", "kilometers"), "The line will be 200 miles long."),
+        (Expectation("measure", "kilometers"), "The line will be many kilometers long."),
+    ],
+)
+def test_sentences_without_the_kind_of_answer_do_not_meet_it(wanted, sentence):
+    assert not wanted.met_by(sentence)
+
+
+@pytest.mark.parametrize(
+    ("question", "answers", "misses"),
+    [
+        (
+            "How long will the railway between Iran and Turkey be?",
+            "Reports say that this railway will be approximately 200 kilometers long.",
+            "Both foreign ministers emphasized the importance of the new railway.",
+        ),
+        (
+            "What was Iran-Turkey bilateral trade worth last year?",
+            "Trade volume last year reached approximately $19.4 billion.",
+            "One significant aspect is the immense trade potential between the two countries.",
+        ),
+        (
+            "How much Iranian gas does Turkey receive each year, in cubic meters?",
+            "The contract supplies 10 billion cubic meters of Iranian gas to Turkey annually.",
+            "The contract supplies Iranian gas to Turkey, and it is due to expire.",
+        ),
+        (
+            "In what year did Iran officially become a full member of BRICS?",
+            "Iran became a full member of BRICS in 2024.",
+            "Iran became a full member of BRICS after a long wait.",
+        ),
+    ],
+)
+def test_a_question_is_met_by_the_sentence_with_the_answer_only(question, answers, misses):
+    wanted = expectation(question)
+    assert wanted is not None
+    assert wanted.met_by(answers)
+    assert not wanted.met_by(misses)
+
+
+# --- regressions --------------------------------------------------------------------------------
+# A number followed by a word that merely starts like a unit ("met", "methods") is no measure;
+# "What is the capacity of X?" asks for an amount like "What capacity does X have?".
+
+
+@pytest.mark.parametrize(
+    ("sentence", "number"),
+    [
+        ("Five leaders met in Tehran.", "Five"),
+        ("The 2 presidents met on Monday.", "2"),
+        ("Three methods were discussed.", "Three"),
+        ("Two metro lines were opened.", "Two"),
+    ],
+)
+def test_a_number_followed_by_met_or_methods_is_no_measure(sentence, number):
+    assert not Expectation("measure").met_by(sentence)
+    assert Expectation("measure").met_by(f"{number} metres of track were laid.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capacity of the planned pipeline?",
+        "What is the length of the railway?",
+        "What was the volume of trade last year?",
+    ],
+)
+def test_what_is_the_amount_questions_expect_a_number(question):
+    assert expectation(question) == Expectation("number")
