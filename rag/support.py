@@ -21,6 +21,13 @@ from index.offline import llama_index_static
 from rag.types import Passage
 
 _TOKEN = re.compile(r"[\w$€£%]+(?:[.,'’][\w]+)*", re.UNICODE)
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules|"
+    r"passages|context)\b|\b(?:instructions?|message|note) (?:to|for) (?:the |any )?(?:ai|"
+    r"assistant|model|chatbot|llm)\b|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model)\b|"
+    r"\bsystem prompt\b",
+    re.IGNORECASE,
+)
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\s*\d{1,3}(?:\s*,\s*\d{1,3})*\s*\])+\s*")
 _MARKER = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")  # [1], [ 2 ], [1, 3]
 
@@ -86,15 +93,17 @@ def split_answer(text: str) -> list[str]:
 
 
 def passage_sentences(passages: Sequence[Passage]) -> list[SourceSentence]:
-    """The sentences of each passage, with offsets in the passage's source document."""
+    """The sentences of each passage, with offsets in the passage's source document; a
+    sentence that instructs an AI (a prompt injection planted in a document) is left out:
+    no answer rests on it, however well it matches."""
     found = []
     for passage in passages:
         for start, end in sentence_spans(passage.text):
-            found.append(
-                SourceSentence(
-                    passage, passage.start + start, passage.start + end, passage.text[start:end]
+            text = passage.text[start:end]
+            if not _INSTRUCTION.search(text):
+                found.append(
+                    SourceSentence(passage, passage.start + start, passage.start + end, text)
                 )
-            )
     return found
 
 

@@ -9,7 +9,6 @@ link. `/ask` is the scripting endpoint (see `ask`).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -27,6 +26,7 @@ from rag.pipeline import AnswerPipeline
 from rag.quotes import shorten
 from rag.types import Answer, Completed, QuestionError, TextDelta
 from ui import render
+from ui.access import login
 from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
@@ -360,34 +360,6 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
 
 # --- launching -------------------------------------------------------------------------------
-
-
-def login(settings: UISettings) -> tuple[str, str] | None:
-    """The (user, password) pair from settings, or None; half a login is a mistake."""
-    if settings.ui_user and settings.ui_password:
-        return settings.ui_user, settings.ui_password
-    if settings.ui_user or settings.ui_password:
-        raise ValueError("set both RAG_UI_USER and RAG_UI_PASSWORD to require a login")
-    return None
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def exposure_warning(settings: UISettings) -> str | None:
-    if is_loopback(settings.ui_host) or login(settings):
-        return None
-    return (
-        f"WARNING: serving on {settings.ui_host}, reachable from other machines, WITHOUT a login. "
-        "Anyone who can reach this port can read your documents. Set RAG_UI_USER and "
-        "RAG_UI_PASSWORD, or serve on 127.0.0.1."
-    )
 
 
 def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):

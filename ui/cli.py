@@ -211,7 +211,7 @@ def ui_command(
     settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
     if settings.backend not in available():
         fail(f"unknown backend {settings.backend!r}; choose one of: {', '.join(available())}", 2)
-    from ui.app import build_app, exposure_warning, launch, login  # gradio: seconds to import
+    from ui.access import exposure_warning, login
 
     try:
         login(settings)
@@ -225,6 +225,8 @@ def ui_command(
             fg=typer.colors.YELLOW,
             err=True,
         )
+    from ui.app import build_app, launch  # gradio: seconds to import
+
     demo = build_app(settings)
     where = "[::1]" if settings.ui_host == "::1" else settings.ui_host
     typer.echo(f"serving on http://{where}:{settings.ui_port} (Ctrl+C to stop)", err=True)

@@ -20,7 +20,8 @@ from corpus import SEEDS
 from ports import free_port
 
 from ui import render
-from ui.app import Services, build_app, exposure_warning, launch, login
+from ui.access import exposure_warning, login
+from ui.app import Services, build_app, launch
 from ui.settings import UISettings
 
 RAG = str(Path(sys.executable).parent / "rag")

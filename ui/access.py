@@ -1,0 +1,35 @@
+"""Who may reach the page: the optional login, and the warning for an exposed server."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ui.settings import UISettings
+
+
+def login(settings: UISettings) -> tuple[str, str] | None:
+    """The (user, password) pair from settings, or None; half a login is a mistake."""
+    if settings.ui_user and settings.ui_password:
+        return settings.ui_user, settings.ui_password
+    if settings.ui_user or settings.ui_password:
+        raise ValueError("set both RAG_UI_USER and RAG_UI_PASSWORD to require a login")
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(settings: UISettings) -> str | None:
+    if is_loopback(settings.ui_host) or login(settings):
+        return None
+    return (
+        f"WARNING: serving on {settings.ui_host}, reachable from other machines, WITHOUT a login. "
+        "Anyone who can reach this port can read your documents. Set RAG_UI_USER and "
+        "RAG_UI_PASSWORD, or serve on 127.0.0.1."
+    )
