@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,10 @@ class BaselinePipeline:
         self.llm = llm
         self._engines: dict[int, CitationQueryEngine] = {}
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[tuple[str, str]] = (), *, top_k: int | None = None
+    ) -> Answer:
+        """The plain pipeline has no conversation memory: each turn is answered alone."""
         started = time.perf_counter()
         top_k = top_k or TOP_K
         if top_k not in self._engines:

@@ -43,4 +43,4 @@ def sweep(
                     outcomes(q, pipeline.ask(q.question), lambda d: source_text(corpus, d))
                     for q in questions
                 ]
-                yield size, overlap, store.chunk_count(), aggregate(questions, results, [0.0])
+                yield size, overlap, store.chunk_count(), aggregate(results, [0.0])

@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
     app.command()(sweep)
     app.command("bench-server")(bench_server)
     app.command("claims")(claims_command)
+    app.command("beir-import")(beir_import)
+    app.command("eval-chart")(eval_chart)
 
 
 def eval_command(
@@ -78,9 +80,10 @@ def eval_command(
     import time
     from datetime import datetime
 
+    from eval import exports
     from eval import report as reports
     from eval.metrics import missed_bounds, parse_bounds
-    from eval.questions import QuestionSetError, load_questions
+    from eval.questions import QuestionSetError, load_questions, source_text
     from eval.runner import run
     from index.store import StoreError
     from rag.backends.base import BackendError
@@ -129,8 +132,12 @@ def eval_command(
     }
     report = reports.build(metrics, records, config, previous, str(compare or ""))
     paths = reports.write(report, out)
+    exported = exports.write(
+        records, f"{pipeline_name}-{backend}", lambda doc_id: source_text(corpus, doc_id), out
+    )
     reports.print_summary(report)
     typer.echo(f"reports: {paths['json']}, {paths['md']}, {paths['html']}")
+    typer.echo(f"for other tools: {', '.join(str(p) for p in exported)}")
     missed = missed_bounds(metrics, floors, ceilings)
     for line in missed:
         typer.secho(f"bound missed: {line}", fg=typer.colors.RED, err=True)
@@ -324,6 +331,47 @@ def claims_command(
 
         scores = score(pairs, supports)
         typer.echo(f"\nmin_coverage {coverage}:\n{scores.table()}")
+
+
+def eval_chart(
+    reports: Annotated[list[Path], typer.Argument(help="report.json files written by `rag eval`")],
+    out: Annotated[Path, typer.Option(help="the PNG to write")] = Path("eval/results/runs.png"),
+) -> None:
+    """Several runs side by side: a bar per run for every metric (e.g. one run per backend)."""
+    from eval import report as reports_module
+    from eval.runs_chart import draw_runs
+
+    try:
+        loaded = [reports_module.load(path) for path in reports]
+    except reports_module.ReportError as error:
+        fail(str(error), 2)
+    runs = [
+        (f"{r['config'].get('pipeline', '?')}-{r['config'].get('backend', '?')}", r["metrics"])
+        for r in loaded
+    ]
+    typer.echo(f"chart: {draw_runs(runs, out)}")
+
+
+def beir_import(
+    folder: Annotated[Path, typer.Argument(help="corpus.jsonl, queries.jsonl and qrels/ in it")],
+    out: Annotated[Path, typer.Option(help="where the corpus/ folder and questions.jsonl go")],
+    split: Annotated[str, typer.Option(help="which qrels file: qrels/<split>.tsv")] = "test",
+) -> None:
+    """Turn a BEIR folder into a corpus folder and a retrieval question set."""
+    from eval.beir import BeirError, import_beir
+
+    try:
+        done = import_beir(folder, out, split)
+    except BeirError as error:
+        fail(str(error), 2)
+    typer.echo(
+        f"{done.documents} documents in {out / 'corpus'}, {done.questions} questions in "
+        f"{out / 'questions.jsonl'} ({done.skipped_queries} queries without a judged document)"
+    )
+    typer.echo(
+        f"next: RAG_STORE_DIR={out / '.rag'} rag index {out / 'corpus'} && RAG_STORE_DIR="
+        f"{out / '.rag'} rag eval {out / 'questions.jsonl'} --corpus {out / 'corpus'}"
+    )
 
 
 def _items(text: str) -> list[str]:

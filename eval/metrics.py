@@ -1,7 +1,8 @@
 """The metric definitions: per question outcomes, then the set's metrics.
 
-Ranks count the retrieved passages in the order the pipeline returned them (after neighbour
-merging), and a document ranks where its first passage does. Ranking metrics are computed on
+Ranks are of documents: the retrieved passages in the order the pipeline returned them (after
+neighbour merging), each document counted once, where its first passage is (as trec_eval
+ranks a run file of documents). Ranking metrics are computed on
 exactly what the pipeline retrieved for its answer, so `--top-k` bounds them: MRR counts ranks
 up to 10, and a source the pipeline did not retrieve counts as not found.
 
@@ -12,6 +13,7 @@ when unanswerable; its retrieval is scored on whatever was retrieved (nothing, i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from eval.questions import Question, normalise
@@ -26,12 +28,17 @@ METRICS = (
     "hit_at_1",
     "hit_at_5",
     "mrr",
+    "recall_at_5",
+    "ndcg_at_5",
     "evidence_recall_at_5",
     "citation_precision",
     "citation_recall",
     "quote_verified",
+    "faithfulness",
+    "unsupported_marked",
     "answer_match",
     "abstention_accuracy",
+    "abstention_precision",
     "false_abstention",
     "error_rate",
     "latency_p50_ms",
@@ -59,10 +66,29 @@ def hit_at(question: Question, answer: Answer, k: int) -> bool:
 
 
 def reciprocal_rank(question: Question, answer: Answer, depth: int = MRR_DEPTH) -> float:
-    for rank, passage in enumerate(answer.retrieved[:depth], start=1):
-        if passage.doc_id in question.expected_sources:
+    for rank, doc_id in enumerate(ranked_documents(answer)[:depth], start=1):
+        if doc_id in question.expected_sources:
             return 1 / rank
     return 0.0
+
+
+def recall_at(question: Question, answer: Answer, k: int) -> float:
+    """Share of the expected sources among the top k retrieved documents."""
+    found = ranked_documents(answer)[:k]
+    return sum(s in found for s in question.expected_sources) / len(question.expected_sources)
+
+
+def ndcg_at(question: Question, answer: Answer, k: int) -> float:
+    """Normalised discounted cumulative gain of the top k documents (an expected source is
+    relevant, 1; anything else 0)."""
+    found = ranked_documents(answer)[:k]
+    dcg = sum(
+        1 / math.log2(rank + 1) for rank, d in enumerate(found, 1) if d in question.expected_sources
+    )
+    ideal = sum(
+        1 / math.log2(rank + 1) for rank in range(1, min(k, len(question.expected_sources)) + 1)
+    )
+    return dcg / ideal
 
 
 def evidence_recall(question: Question, answer: Answer, k: int = EVIDENCE_DEPTH) -> float | None:
@@ -100,26 +126,43 @@ def outcomes(question: Question, answer: Answer | None, source_text: SourceText)
     """Per question checks. None means the check does not apply to this question."""
     answer = answer or Answer(question=question.question, answer="", backend="", error="not run")
     failed = answer.error is not None
-    verified = [quote_verified(c, source_text) for c in answer.citations]
+    verified = {c.n: quote_verified(c, source_text) for c in answer.citations}
+    sentences = [] if answer.abstained or failed else answer.sentences
     result: dict = {
+        "answerable": question.answerable,
         "error": failed,
         "citations": len(answer.citations),
-        "citations_verified": sum(verified),
-        "quote_verified": sum(verified) / len(verified) if verified else None,
+        "citations_verified": sum(verified.values()),
+        "quote_verified": sum(verified.values()) / len(verified) if verified else None,
+        # faithfulness: answer sentences resting on a verified quote; and the others shown so
+        "sentences": len(sentences),
+        "sentences_faithful": sum(
+            s.supported and bool(s.citations) and all(verified.get(n) for n in s.citations)
+            for s in sentences
+        ),
+        "sentences_unsupported": sum(not s.citations for s in sentences),
+        "unsupported_marked": sum(not s.citations and not s.supported for s in sentences),
     }
     if not question.answerable:
-        return result | {"declined": answer.abstained and not failed}
+        declined = answer.abstained and not failed
+        return result | {"declined": declined, "answered_right": None if declined else False}
     expected = sum(c.doc_id in question.expected_sources for c in answer.citations)
+    match = answer_match(question, answer)
+    declined = answer.abstained or failed
     return result | {
         "hit_at_1": hit_at(question, answer, 1),
         "hit_at_5": hit_at(question, answer, 5),
         "reciprocal_rank": reciprocal_rank(question, answer),
+        "recall_at_5": recall_at(question, answer, 5),
+        "ndcg_at_5": ndcg_at(question, answer, 5),
         "evidence_recall_at_5": evidence_recall(question, answer),
         "citations_expected": expected,
         "citation_precision": expected / len(answer.citations) if answer.citations else None,
         "citation_recall": citation_recall(question, answer),
-        "answer_match": answer_match(question, answer),
-        "declined": answer.abstained or failed,
+        "answer_match": match,
+        "declined": declined,
+        # right: the expected answer, or (with none given) the expected sources cited
+        "answered_right": None if declined else bool(match if match is not None else expected),
     }
 
 
@@ -144,15 +187,18 @@ def failed_checks(question: Question, outcome: dict) -> list[str]:
 
 
 def aggregate(
-    questions: Sequence[Question], results: Sequence[dict], latencies_ms: Sequence[float]
+    results: Sequence[dict], latencies_ms: Sequence[float | None]
 ) -> dict[str, float | None]:
     """The set's metrics from per question outcomes; None where nothing was measured."""
-    answerable = [r for q, r in zip(questions, results, strict=True) if q.answerable]
-    unanswerable = [r for q, r in zip(questions, results, strict=True) if not q.answerable]
+    answerable = [r for r in results if r["answerable"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    latencies = [ms for ms in latencies_ms if ms is not None]
     return {
         "hit_at_1": _mean(r["hit_at_1"] for r in answerable),
         "hit_at_5": _mean(r["hit_at_5"] for r in answerable),
         "mrr": _mean(r["reciprocal_rank"] for r in answerable),
+        "recall_at_5": _mean(r["recall_at_5"] for r in answerable),
+        "ndcg_at_5": _mean(r["ndcg_at_5"] for r in answerable),
         "evidence_recall_at_5": _mean(
             r["evidence_recall_at_5"] for r in answerable if r["evidence_recall_at_5"] is not None
         ),
@@ -164,14 +210,24 @@ def aggregate(
         "quote_verified": _ratio(
             sum(r["citations_verified"] for r in results), sum(r["citations"] for r in results)
         ),
+        "faithfulness": _ratio(
+            sum(r["sentences_faithful"] for r in results), sum(r["sentences"] for r in results)
+        ),
+        "unsupported_marked": _ratio(
+            sum(r["unsupported_marked"] for r in results),
+            sum(r["sentences_unsupported"] for r in results),
+        ),
         "answer_match": _mean(
             r["answer_match"] for r in answerable if r["answer_match"] is not None
         ),
         "abstention_accuracy": _mean(r["declined"] for r in unanswerable),
+        "abstention_precision": _mean(
+            r["answered_right"] for r in results if r["answered_right"] is not None
+        ),
         "false_abstention": _mean(r["declined"] for r in answerable),
         "error_rate": _mean(r["error"] for r in results),
-        "latency_p50_ms": _round(percentile(latencies_ms, 50)),
-        "latency_p95_ms": _round(percentile(latencies_ms, 95)),
+        "latency_p50_ms": _round(percentile(latencies, 50)),
+        "latency_p95_ms": _round(percentile(latencies, 95)),
     }
 
 

@@ -7,14 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 
-class Question(BaseModel):
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class Turn(BaseModel):
+    """A question and what answers it; one line of a question set is a `Question` (a turn with
+    an id) or a `Conversation` (an id and its turns, asked in order, each a follow-up)."""
+
     # strict: `"answerable": "yes"` is an error, not silently coerced to True
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    id: str
     question: str
     answerable: bool
     expected_sources: list[str] = []
@@ -23,12 +31,48 @@ class Question(BaseModel):
     answer_contains: list[str] = []
     kind: str = ""
 
-    @field_validator("id", "question")
+    @field_validator("question")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    def _question_not_blank(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+class Question(Turn):
+    id: str
+    conversation: str = Field("", description="set by the loader: the conversation's id")
+    turn: int = Field(0, description="set by the loader: the position in the conversation, from 1")
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+class Conversation(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    id: str
+    kind: str = ""
+    turns: list[Turn] = Field(min_length=1)
+
+    def questions(self) -> list[Question]:
+        """Its turns as questions `<id>#1`, `<id>#2`, ...; a turn without a kind gets the
+        conversation's, or "follow-up" after the first."""
+        return [
+            Question(
+                **turn.model_dump(exclude={"kind"}),
+                kind=turn.kind or self.kind or ("follow-up" if n > 1 else ""),
+                id=f"{self.id}#{n}",
+                conversation=self.id,
+                turn=n,
+            )
+            for n, turn in enumerate(self.turns, start=1)
+        ]
+
+
+def schema() -> dict:
+    """The JSON Schema of one line of a question set (eval/questions/schema.json)."""
+    return TypeAdapter(Question | Conversation).json_schema()
 
 
 @dataclass(frozen=True)
@@ -64,15 +108,14 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        question, found = _parse(number, line)
+        parsed, found = _parse(number, line)
         problems += found
-        if question is None:
-            continue
-        if question.id in seen:
-            problems.append(Problem(number, "id", f"duplicate of line {seen[question.id]}"))
-        seen.setdefault(question.id, number)
-        problems += _check_sources(number, question, corpus_dir, texts)
-        questions.append(question)
+        for question in parsed:
+            if question.id in seen:
+                problems.append(Problem(number, "id", f"duplicate of line {seen[question.id]}"))
+            seen.setdefault(question.id, number)
+            problems += _check_sources(number, question, corpus_dir, texts)
+            questions.append(question)
     if not questions and not problems:
         problems.append(Problem(0, "file", "no questions in the file"))
     if problems:
@@ -80,27 +123,30 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
     return questions
 
 
-def _parse(number: int, line: str) -> tuple[Question | None, list[Problem]]:
+def _parse(number: int, line: str) -> tuple[list[Question], list[Problem]]:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
-        return None, [
+        return [], [
             Problem(number, "json", f"not valid JSON ({error.msg} at column {error.colno})")
         ]
     if not isinstance(data, dict):
-        return None, [Problem(number, "json", "must be a JSON object")]
+        return [], [Problem(number, "json", "must be a JSON object")]
+    model = Conversation if "turns" in data else Question
     try:
-        return Question.model_validate(data), []
+        parsed = model.model_validate(data)
     except ValidationError as error:
-        return None, [
-            Problem(number, ".".join(str(part) for part in e["loc"]) or "json", _message(e))
+        return [], [
+            Problem(number, ".".join(str(part) for part in e["loc"]) or "json", _message(e, model))
             for e in error.errors()
         ]
+    return parsed.questions() if isinstance(parsed, Conversation) else [parsed], []
 
 
-def _message(error: dict) -> str:
+def _message(error: dict, model: type[BaseModel]) -> str:
     if error["type"] == "extra_forbidden":
-        return f"unknown field; the fields are {', '.join(Question.model_fields)}"
+        fields = [f for f in model.model_fields if f not in ("conversation", "turn")]
+        return f"unknown field; the fields are {', '.join(fields)}"
     return error["msg"]
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from eval.intervals import by_kind, changed, comparable, intervals, paired
 from eval.metrics import LOWER_IS_BETTER, METRICS
 from rag.quotes import shorten
 
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 UNIT_METRICS = [m for m in METRICS if not m.endswith("_ms")]
+#: the per-kind table's columns
+KIND_METRICS = (
+    "hit_at_5",
+    "ndcg_at_5",
+    "citation_precision",
+    "faithfulness",
+    "answer_match",
+    "abstention_accuracy",
+    "false_abstention",
+    "latency_p50_ms",
+)
 
 
 class ReportError(ValueError):
@@ -35,10 +47,14 @@ def build(
     previous: dict | None = None,
     against: str = "",
 ) -> dict:
-    """The report.json object; `comparison` is present only when comparing with `previous`."""
+    """The report.json object: metrics with their 95% intervals, the same per kind of question,
+    and, when comparing with `previous`, the deltas with paired intervals and the questions
+    that changed outcome (listed first: broken, then fixed, then by failures)."""
     order = {id(r): i for i, r in enumerate(records)}
     report = {
         "metrics": metrics,
+        "intervals": intervals(records),
+        "by_kind": by_kind(records),
         "questions": sorted(records, key=lambda r: (-len(r["failed"]), order[id(r)])),
         "config": config,
     }
@@ -48,6 +64,12 @@ def build(
             "config": previous["config"],
             "deltas": deltas(metrics, previous["metrics"]),
         }
+        before = previous.get("questions", [])
+        if before and comparable(before):
+            moved = changed(records, before)
+            report["comparison"] |= {"paired": paired(records, before), **moved}
+            first = {id_: i for i, id_ in enumerate(moved["broken"] + moved["fixed"])}
+            report["questions"].sort(key=lambda r: first.get(r["id"], len(first)))  # stable
     return report
 
 
@@ -97,6 +119,16 @@ def fmt(name: str, value: float | None) -> str:
     return f"{value:,.0f} ms" if name.endswith("_ms") else f"{value:.3f}"
 
 
+def interval(name: str, bounds: list[float] | None) -> str:
+    return "" if bounds is None else f"{fmt(name, bounds[0])} – {fmt(name, bounds[1])}"
+
+
+def paired_interval(name: str, paired: dict) -> str:
+    if paired["low"] is None:
+        return ""
+    return f"{fmt_delta(name, paired['low'])} – {fmt_delta(name, paired['high'])}"
+
+
 def fmt_delta(name: str, value: float | None) -> str:
     if value is None:
         return ""
@@ -120,17 +152,45 @@ def markdown(report: dict) -> str:
         f"top_k {config.get('top_k')}, {config.get('started', '')}",
         "",
     ]
+    bounds = report.get("intervals", {})
+    paired = (comparison or {}).get("paired")
+    if paired:
+        lines += [
+            f"Fixed: {', '.join(comparison['fixed']) or 'none'}; "
+            f"broken: {', '.join(comparison['broken']) or 'none'}.",
+            "",
+        ]
     if comparison:
-        lines += ["| metric | value | compared | delta |", "|---|---:|---:|---:|"]
+        lines += [
+            "| metric | value | 95% interval | compared | delta | paired 95% interval | real? |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
         for name in METRICS:
-            d = comparison["deltas"][name]
+            d, p = comparison["deltas"][name], (paired or {}).get(name)
+            real = "" if not p or p["low"] is None else ("yes" if p["real"] else "noise")
             lines.append(
-                f"| {name} | {fmt(name, d['new'])} | {fmt(name, d['old'])} | "
-                f"{fmt_delta(name, d['delta'])} |"
+                f"| {name} | {fmt(name, d['new'])} | {interval(name, bounds.get(name))} | "
+                f"{fmt(name, d['old'])} | {fmt_delta(name, d['delta'])} | "
+                f"{paired_interval(name, p) if p else ''} | {real} |"
             )
     else:
-        lines += ["| metric | value |", "|---|---:|"]
-        lines += [f"| {name} | {fmt(name, report['metrics'].get(name))} |" for name in METRICS]
+        lines += ["| metric | value | 95% interval |", "|---|---:|---:|"]
+        lines += [
+            f"| {name} | {fmt(name, report['metrics'].get(name))} | "
+            f"{interval(name, bounds.get(name))} |"
+            for name in METRICS
+        ]
+    if kinds := report.get("by_kind"):
+        lines += [
+            "",
+            "## By kind of question",
+            "",
+            "| kind | questions | " + " | ".join(KIND_METRICS) + " |",
+            "|---|---:|" + "---:|" * len(KIND_METRICS),
+        ]
+        for kind, row in kinds.items():
+            cells = " | ".join(fmt(name, row.get(name)) for name in KIND_METRICS)
+            lines.append(f"| {kind} | {row['questions']} | {cells} |")
     lines += [
         "",
         "## Questions (failures first)",
@@ -165,7 +225,13 @@ def _templates() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals.update(
-        fmt=fmt, fmt_delta=fmt_delta, METRICS=METRICS, LOWER_IS_BETTER=LOWER_IS_BETTER
+        fmt=fmt,
+        fmt_delta=fmt_delta,
+        interval=interval,
+        paired_interval=paired_interval,
+        METRICS=METRICS,
+        KIND_METRICS=KIND_METRICS,
+        LOWER_IS_BETTER=LOWER_IS_BETTER,
     )
     return environment
 
@@ -177,6 +243,8 @@ def html(report: dict) -> str:
         title=_title(report),
         config=report["config"],
         metrics=report["metrics"],
+        intervals=report.get("intervals", {}),
+        by_kind=report.get("by_kind", {}),
         questions=report["questions"],
         comparison=comparison,
         chart=_chart(report["metrics"], comparison["deltas"] if comparison else None),

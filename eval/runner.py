@@ -19,7 +19,9 @@ from rag.types import Answer, QuestionError
 class Answerer(Protocol):
     """What the evaluator needs of a pipeline (ours and the baseline both are one)."""
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer: ...
+    def ask(
+        self, question: str, history: Sequence[tuple[str, str]] = (), *, top_k: int | None = None
+    ) -> Answer: ...
 
 
 def run(
@@ -37,26 +39,32 @@ def run(
     """
     texts = cache(lambda doc_id: source_text(corpus_dir, doc_id))
     if warm_up and questions:
-        _ask(pipeline, questions[0].question, top_k)
+        _ask(pipeline, questions[0].question, (), top_k)
     records, results, latencies = [], [], []
+    conversations: dict[str, list[tuple[str, str]]] = {}  # the turns answered so far, each
     bar = tqdm(questions, desc="eval", unit="q", file=sys.stderr, disable=not progress)
     for question in bar:
         bar.set_postfix_str(question.id)
+        history = conversations.setdefault(question.conversation, []) if question.turn else []
         started = time.perf_counter()
-        answer, error = _ask(pipeline, question.question, top_k)
+        answer, error = _ask(pipeline, question.question, list(history), top_k)
+        if question.turn:
+            history.append((question.question, answer.answer if answer else ""))
         latency = round((time.perf_counter() - started) * 1000, 1)
+        latencies.append(latency if answer is not None else None)
         if answer is not None:
-            latencies.append(latency)
             error = answer.error
         outcome = outcomes(question, _with_error(answer, error, question), texts)
         results.append(outcome)
         records.append(_record(question, answer, error, outcome, latency, texts))
-    return aggregate(questions, results, latencies), records
+    return aggregate(results, latencies), records
 
 
-def _ask(pipeline: Answerer, question: str, top_k: int | None) -> tuple[Answer | None, str | None]:
+def _ask(
+    pipeline: Answerer, question: str, history: list[tuple[str, str]], top_k: int | None
+) -> tuple[Answer | None, str | None]:
     try:
-        return pipeline.ask(question, top_k=top_k), None
+        return pipeline.ask(question, history, top_k=top_k), None
     except QuestionError as error:
         return None, f"rejected: {error}"
     except Exception as error:  # one broken question must not lose the whole run
@@ -81,10 +89,15 @@ def _record(
         "id": question.id,
         "question": question.question,
         "kind": question.kind,
+        "conversation": question.conversation,
+        "turn": question.turn,
         "answerable": question.answerable,
         "expected_sources": question.expected_sources,
         "sources_mode": question.sources_mode,
+        "evidence": question.evidence,
+        "answer_contains": question.answer_contains,
         "answer": answer.answer if answer else "",
+        "answered_by": answer.backend if answer else "",
         "abstained": bool(answer and answer.abstained),
         "error": error,
         "citations": [],

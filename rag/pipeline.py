@@ -199,8 +199,10 @@ class AnswerPipeline:
         return answer
 
     def _finish(self, answer: Answer, question: str, text: str, passages: list[Passage]) -> None:
-        """Cite what the text claims; abstain when it declines, nothing holds, or no supported
-        sentence carries the kind of answer asked for (an amount, a year, ...)."""
+        """Cite what the text claims; abstain when it declines, nothing holds, no supported
+        sentence carries the kind of answer asked for (an amount, a year, ...), or a name the
+        question asks about is in none of the cited paragraphs (a near miss: the answer is
+        about something else)."""
         text = text.strip()
         if not text or declines(text):
             self._abstain(answer)
@@ -215,6 +217,14 @@ class AnswerPipeline:
         wanted = expectation(question)
         held = [s for s in sentences if s.supported]
         if not held or (wanted and not any(wanted.met_by(s.text) for s in held)):
+            self._abstain(answer)
+            return
+        # an answer about X names X: what the question names is in the quotes or around them
+        around = [
+            " ".join(filter(None, (c.title, c.author, c.publisher, c.before, c.quote, c.after)))
+            for c in citations
+        ]
+        if unmentioned_names(question, around):
             self._abstain(answer)
             return
         answer.abstained = False

@@ -102,3 +102,19 @@ def test_fail_under_and_compare(tmp_path):
     compared = json.loads((second / "report.json").read_text())["comparison"]
     assert compared["deltas"]["hit_at_5"]["delta"] == 0.0
     assert set(compared["deltas"]) == set(METRICS)
+
+
+def test_conversations_are_asked_turn_by_turn_with_their_history(corpus_store):
+    from rag import factory
+    from rag.settings import Settings
+
+    pipeline = factory.pipeline(Settings(), "extractive", chunk_store=corpus_store)
+    questions = load_questions(ROOT / "eval" / "questions" / "conversations.jsonl", SEEDS)
+    metrics, records = run(questions, pipeline, SEEDS, progress=False)
+    check_ranges(metrics)
+    by_id = {r["id"]: r for r in records}
+    cost = by_id["conv-railway#2"]
+    assert (cost["conversation"], cost["turn"], cost["kind"]) == ("conv-railway", 2, "follow-up")
+    assert "1.6 billion" in cost["answer"], "the follow-up is answered from its topic"
+    alone = pipeline.ask("How much will it cost?")  # the same turn without its history
+    assert "1.6 billion" not in alone.answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from eval.metrics import (
@@ -20,7 +22,7 @@ from eval.metrics import (
     reciprocal_rank,
 )
 from eval.questions import Question
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, AnswerSentence, Citation, Passage
 
 SOURCES = {"a.txt": "Alpha says the railway is 200 km long.\nIt opens in 2030.", "b.txt": "Beta."}
 
@@ -88,10 +90,10 @@ def test_hit_all_needs_every_source_and_any_needs_one():
     assert hit_at(question(["a.txt", "b.txt"], "any"), found, 5)
 
 
-def test_reciprocal_rank_counts_chunks_up_to_ten():
-    chunks = [passage("b.txt", n) for n in range(1, 4)] + [passage("a.txt", 4)]
-    assert reciprocal_rank(question(), answer(chunks)) == pytest.approx(1 / 4)
-    late = [passage("b.txt", n) for n in range(1, 11)] + [passage("a.txt", 11)]
+def test_reciprocal_rank_counts_documents_up_to_ten():
+    chunks = [passage("b.txt", 1), passage("b.txt", 2), passage("c.txt", 3), passage("a.txt", 4)]
+    assert reciprocal_rank(question(), answer(chunks)) == pytest.approx(1 / 3)  # b, c, then a
+    late = [passage(f"{n}.txt", n) for n in range(1, 11)] + [passage("a.txt", 11)]
     assert reciprocal_rank(question(), answer(late)) == 0.0
     assert reciprocal_rank(question(), answer()) == 0.0
 
@@ -192,7 +194,7 @@ def test_aggregate():
         answer(text="made up"),
     ]
     results = [outcomes(q, a, text_of) for q, a in zip(qs, answers, strict=True)]
-    metrics = aggregate(qs, results, [100.0, 200.0, 300.0, 400.0])
+    metrics = aggregate(results, [100.0, 200.0, 300.0, 400.0])
     assert metrics["hit_at_1"] == 0.5
     assert metrics["hit_at_5"] == 1.0
     assert metrics["mrr"] == 0.75
@@ -205,6 +207,48 @@ def test_aggregate():
     assert metrics["evidence_recall_at_5"] is None  # no question listed evidence
     assert metrics["latency_p50_ms"] == 250.0
     assert metrics["latency_p95_ms"] == 385.0
+    unanswered = aggregate(results, [None, 200.0, None, 400.0])  # no answer, no latency
+    assert unanswered["latency_p50_ms"] == 300.0
+    assert metrics["recall_at_5"] == 1.0
+    assert metrics["ndcg_at_5"] == pytest.approx((1 + 1 / math.log2(3)) / 2)
+    # answered: q1 right (200), q2 wrong (no answer_contains, but cited a.txt not b.txt), q4
+    # an unanswerable question answered; q3 declined and does not count
+    assert metrics["abstention_precision"] == pytest.approx(1 / 3, abs=1e-4)
+    assert metrics["faithfulness"] is None  # no answer sentences at all
+
+
+def test_recall_and_ndcg_reward_the_expected_sources_ranked_first():
+    both = question(["a.txt", "b.txt"])
+    first = answer([passage("a.txt", 1), passage("b.txt", 2), passage("c.txt", 3)])
+    late = answer([passage("c.txt", 1), passage("d.txt", 2), passage("b.txt", 3)])
+    assert outcomes(both, first, text_of)["ndcg_at_5"] == 1.0
+    assert outcomes(both, first, text_of)["recall_at_5"] == 1.0
+    assert outcomes(both, late, text_of)["recall_at_5"] == 0.5
+    ideal = 1 + 1 / math.log2(3)
+    assert outcomes(both, late, text_of)["ndcg_at_5"] == pytest.approx((1 / 2) / ideal)
+    assert outcomes(both, answer(), text_of)["ndcg_at_5"] == 0.0
+
+
+def test_faithfulness_counts_sentences_on_verified_quotes_and_unsupported_ones_shown_so():
+    good = citation("a.txt", "It opens in 2030.", 39, 56, n=1)
+    forged = citation("a.txt", "bad", 0, 3, n=2)
+    shown = answer(citations=[good, forged], text="x").model_copy(
+        update={
+            "sentences": [
+                AnswerSentence(text="It opens in 2030.", citations=[1]),
+                AnswerSentence(text="It is made of gold.", citations=[2]),  # quote not verified
+                AnswerSentence(text="It is long.", supported=False),
+            ]
+        }
+    )
+    outcome = outcomes(question(), shown, text_of)
+    assert (outcome["sentences"], outcome["sentences_faithful"]) == (3, 1)
+    assert (outcome["sentences_unsupported"], outcome["unsupported_marked"]) == (1, 1)
+    metrics = aggregate([outcome], [1.0])
+    assert metrics["faithfulness"] == pytest.approx(1 / 3, abs=1e-4)
+    assert metrics["unsupported_marked"] == 1.0
+    hidden = shown.model_copy(update={"sentences": [AnswerSentence(text="It is long.")]})
+    assert aggregate([outcomes(question(), hidden, text_of)], [1.0])["unsupported_marked"] == 0.0
 
 
 def test_percentile_matches_linear_interpolation():

@@ -111,3 +111,42 @@ def test_a_source_outside_the_corpus_folder_is_unknown(tmp_path):
 def test_missing_or_empty_file(tmp_path):
     assert problems(tmp_path / "absent.jsonl") == [(0, "file")]
     assert problems(write(tmp_path, "")) == [(0, "file")]
+
+
+def test_a_conversation_becomes_its_turns_in_order(tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    turns = [
+        {"question": "How long is the railway?", "answerable": True,
+         "expected_sources": ["a.txt"], "kind": "number"},
+        {"question": "What will it cost?", "answerable": False},
+    ]  # fmt: skip
+    path.write_text(json.dumps({"id": "c1", "turns": turns}) + "\n")
+    (tmp_path / "a.txt").write_text("The railway is 200 km long.")
+    first, second = load_questions(path, tmp_path)
+    assert (first.id, first.conversation, first.turn, first.kind) == ("c1#1", "c1", 1, "number")
+    assert (second.id, second.turn, second.kind) == ("c1#2", 2, "follow-up")
+
+
+def test_a_broken_conversation_names_the_turn_and_field(tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    bad = {"id": "c1", "turns": [{"question": "Why?", "answerable": "yes"}, {"answerable": True}]}
+    path.write_text(json.dumps(bad) + "\n" + json.dumps({"id": "c2", "turns": []}) + "\n")
+    with pytest.raises(QuestionSetError) as raised:
+        load_questions(path, tmp_path)
+    text = str(raised.value)
+    assert "line 1: turns.0.answerable" in text and "line 1: turns.1.question" in text
+    assert "line 2: turns" in text
+
+
+def test_the_committed_json_schema_is_the_loaders():
+    from eval.questions import schema
+
+    committed = json.loads((ROOT / "eval" / "questions" / "schema.json").read_text())
+    assert committed == schema()
+    assert {"Question", "Conversation", "Turn"} <= set(committed["$defs"])
+
+
+@pytest.mark.parametrize("name", ["dev.jsonl", "test.jsonl", "conversations.jsonl"])
+def test_the_shipped_question_sets_load(name):
+    questions = load_questions(ROOT / "eval" / "questions" / name, ROOT / "seeds")
+    assert len(questions) >= 20

@@ -45,7 +45,7 @@ class Scripted:
     def __init__(self) -> None:
         self.asked: list[tuple[str, int | None]] = []
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, history=(), *, top_k: int | None = None) -> Answer:
         self.asked.append((question, top_k))
         if question.startswith("xxx"):
             raise QuestionError("the question is too long")
