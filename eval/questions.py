@@ -145,7 +145,10 @@ def _parse(number: int, line: str) -> tuple[list[Question], list[Problem]]:
 
 def _message(error: dict, model: type[BaseModel]) -> str:
     if error["type"] == "extra_forbidden":
-        fields = [f for f in model.model_fields if f not in ("conversation", "turn")]
+        fields = sorted(
+            (f for f in model.model_fields if f not in ("conversation", "turn")),
+            key=lambda f: f != "id",  # the id first, then as declared
+        )
         return f"unknown field; the fields are {', '.join(fields)}"
     return error["msg"]
 

@@ -80,7 +80,8 @@ _REFERRING = re.compile(
 _ALIASES = {
     "türkiye": "turkey", "turkiye": "turkey", "turkish": "turkey", "turks": "turkey",
     "ankara": "turkey", "tehran": "iran", "persian": "iran", "moscow": "russia",
-    "kremlin": "russia", "baku": "azerbaijan", "azeri": "azerbaijan", "azerbaijani": "azerbaijan",
+    "kremlin": "russia", "russo": "russia", "baku": "azerbaijan", "azeri": "azerbaijan",
+    "azerbaijani": "azerbaijan",
     "us": "usa", "u.s": "usa", "america": "usa", "american": "usa", "americans": "usa",
     "washington": "usa", "united": "usa", "uk": "britain", "british": "britain",
     "london": "britain", "beijing": "china", "chinese": "china", "kyiv": "ukraine",

@@ -200,8 +200,8 @@ class AnswerPipeline:
 
     def _finish(self, answer: Answer, question: str, text: str, passages: list[Passage]) -> None:
         """Cite what the text claims; abstain when it declines, nothing holds, no supported
-        sentence carries the kind of answer asked for (an amount, a year, ...), or a name the
-        question asks about is in none of the cited paragraphs (a near miss: the answer is
+        sentence carries the kind of answer asked for (an amount, a year, ...), or none of the
+        names the question asks about is in a cited paragraph (a near miss: the answer is
         about something else)."""
         text = text.strip()
         if not text or declines(text):
@@ -219,12 +219,13 @@ class AnswerPipeline:
         if not held or (wanted and not any(wanted.met_by(s.text) for s in held)):
             self._abstain(answer)
             return
-        # an answer about X names X: what the question names is in the quotes or around them
+        # an answer about X names X: something the question names is in a cited paragraph
         around = [
             " ".join(filter(None, (c.title, c.author, c.publisher, c.before, c.quote, c.after)))
             for c in citations
         ]
-        if unmentioned_names(question, around):
+        asked = names_in(question)
+        if asked and len(unmentioned_names(question, around)) == len(asked):
             self._abstain(answer)
             return
         answer.abstained = False

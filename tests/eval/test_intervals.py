@@ -28,8 +28,11 @@ def record(id_: str, right: bool, kind: str = "number", latency: float = 10.0) -
         retrieved=[passage], citations=[cited] if right else [],
     )  # fmt: skip
     outcome = outcomes(question, answer, lambda _: SOURCE)
-    return {"id": id_, "kind": kind, "outcomes": outcome, "latency_ms": latency,
-            "failed": failed_checks(question, outcome)}  # fmt: skip
+    return {
+        "id": id_, "kind": kind, "question": question.question, "answer": answer.answer,
+        "error": None, "abstained": False, "outcomes": outcome, "latency_ms": latency,
+        "failed": failed_checks(question, outcome),
+    }  # fmt: skip
 
 
 def run(rights: list[bool]) -> list[dict]:

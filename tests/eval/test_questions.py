@@ -88,8 +88,8 @@ def test_every_bad_line_is_reported_with_line_and_field(tmp_path):
         (11, "expected_sources"),
         (12, "json"),
         (13, "evidence.1"),
-        (14, "id"),
         (14, "question"),
+        (14, "id"),
     ]
 
 

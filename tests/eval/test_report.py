@@ -119,7 +119,9 @@ def test_every_question_is_recorded_and_errors_do_not_stop_the_run(tmp_path):
 def test_report_files(tmp_path):
     _, paths = evaluate(tmp_path)
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"metrics", "questions", "config"}
+    assert set(data) == {"metrics", "intervals", "by_kind", "questions", "config"}
+    low, high = data["intervals"]["hit_at_5"]
+    assert low <= data["metrics"]["hit_at_5"] <= high
     assert data["config"]["top_k"] == 7
     # failures first
     assert [r["id"] for r in data["questions"]][:2] == ["rejected", "crash"]
@@ -152,7 +154,9 @@ def test_compare_reports_deltas(tmp_path):
     assert _chart(page).startswith(b"\x89PNG\r\n\x1a\n")  # metric bars and the deltas
     assert "Change against the compared report: hit_at_5 -0.250" in _alt(page)
     assert "-0.250" in page and "old/report.json" in page
-    assert "| hit_at_5 | 0.500 | 0.750 | -0.250 |" in paths["md"].read_text()
+    row = next(r for r in paths["md"].read_text().splitlines() if r.startswith("| hit_at_5 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert (cells[1], cells[3], cells[4]) == ("0.500", "0.750", "-0.250")
 
 
 class _Tags(HTMLParser):
@@ -198,6 +202,19 @@ def _hostile_report() -> dict:
         "retrieved": [{"rank": 1, "doc_id": HOSTILE}],
         "citations": [{"doc_id": HOSTILE, "verified": False, "quote": HOSTILE}],
         "latency_ms": 12.0,
+        "outcomes": {
+            "answerable": False,
+            "error": False,
+            "declined": True,
+            "answered_right": None,
+            "citations": 1,
+            "citations_verified": 0,
+            "quote_verified": 0.0,
+            "sentences": 0,
+            "sentences_faithful": 0,
+            "sentences_unsupported": 0,
+            "unsupported_marked": 0,
+        },
     }
     config = {"pipeline": HOSTILE, "backend": HOSTILE, "questions": HOSTILE, "started": HOSTILE}
     metrics = {"hit_at_5": 0.5}
