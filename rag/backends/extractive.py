@@ -13,9 +13,11 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from rag.backends.base import Backend, BackendOptions, GenerationRequest, register
+from rag.claims import names_in, unmentioned_names
 from rag.expectations import expectation
 from rag.prompt import NOT_FOUND
 from rag.support import SourceSentence, SupportScorer, passage_sentences
+from rag.types import Passage
 
 MIN_WORDS = 5
 
@@ -73,7 +75,14 @@ class ExtractiveBackend(Backend):
                 return []
         lead = candidates[0]
         chosen = [lead, *_following(lead, sentences)]
-        other = next((s for s in candidates if s.passage.doc_id != lead.passage.doc_id), None)
+        other = next(
+            (
+                s
+                for s in candidates
+                if s.passage.doc_id != lead.passage.doc_id and _about(request.question, s.passage)
+            ),
+            None,
+        )
         if other is not None:
             chosen.append(other)
         return chosen[: self.options.max_sentences]
@@ -85,3 +94,11 @@ def _following(sentence: SourceSentence, sentences: list[SourceSentence]) -> lis
     if after < len(sentences) and sentences[after].passage is sentence.passage:
         return [sentences[after]]
     return []
+
+
+def _about(question: str, passage: Passage) -> bool:
+    """A second document joins the answer only when its passage names most of what the
+    question names (a sentence about Russia and Iran does not answer "Iran and Azerbaijan")."""
+    asked = names_in(question)
+    text = " ".join([*passage.metadata.values(), passage.title, passage.text])
+    return 2 * len(unmentioned_names(question, [text])) < len(asked) if asked else True

@@ -28,6 +28,7 @@ from rag.backends.base import (
     register,
     require,
 )
+from rag.backends.grammar import cited_gbnf
 from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model
 
 N_CTX = 4096  # ~1500 passage tokens + system + question + answer, with room for tokenizer drift
@@ -67,18 +68,9 @@ def load(path: Path, threads: int, n_ctx: int = N_CTX) -> _Loaded:
 
 @cache
 def cited_grammar(passages: int, not_found: str) -> Any:
-    """A GBNF grammar for one to three sentences of at most 240 characters, each followed by
-    a marker naming one of the passages, or exactly `not_found`: the model cannot answer
-    without citing, nor cite a passage it was not given."""
+    """`cited_gbnf` compiled for llama.cpp, once per shape."""
     llama_cpp = require("llama_cpp", "llamacpp")
-    numbers = " | ".join(f'"{n}"' for n in range(1, max(passages, 1) + 1))
-    declined = not_found.replace("\\", "\\\\").replace('"', '\\"')
-    return llama_cpp.LlamaGrammar.from_string(
-        f'root ::= "{declined}" | claim (" " claim){{0,2}}\n'
-        'claim ::= [^\\[\\]\\n]{5,240} " [" n "]"\n'
-        f"n ::= {numbers}\n",
-        verbose=False,
-    )
+    return llama_cpp.LlamaGrammar.from_string(cited_gbnf(passages, not_found), verbose=False)
 
 
 @register("llamacpp")

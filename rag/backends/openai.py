@@ -18,6 +18,7 @@ from rag.backends.base import (
     register,
     require,
 )
+from rag.backends.grammar import cited_gbnf
 
 
 @register("openai")
@@ -32,6 +33,11 @@ class OpenAIBackend(Backend):
         timeout: float = Field(120.0, gt=0, validation_alias="RAG_LLM_TIMEOUT_S")
         max_tokens: int = Field(256, ge=1, validation_alias="RAG_LLM_MAX_TOKENS")
         max_retries: int = Field(1, ge=0)
+        grammar: bool = Field(
+            False,
+            description="send the citing grammar as the `grammar` field (llama.cpp's server; "
+            "other servers reject unknown fields)",
+        )
 
     def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
         super().__init__(options, embed)
@@ -54,17 +60,17 @@ class OpenAIBackend(Backend):
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         messages = self._messages(request.system, request.prompt or request.question)
-        if not stream:
-            yield self._chat(messages, self.options.max_tokens)
-            return
+        options: dict[str, Any] = {"max_tokens": self.options.max_tokens}
+        if request.cited and self.options.grammar:
+            grammar = cited_gbnf(len(request.passages), request.not_found)
+            options["extra_body"] = {"grammar": grammar}
         with _server_errors(self.base_url):
-            for response in self.llm.stream_chat(messages, max_tokens=self.options.max_tokens):
+            if not stream:
+                yield self.llm.chat(messages, **options).message.content or ""
+                return
+            for response in self.llm.stream_chat(messages, **options):
                 if response.delta:
                     yield response.delta
-
-    def _chat(self, messages: list[Any], max_tokens: int) -> str:
-        with _server_errors(self.base_url):
-            return self.llm.chat(messages, max_tokens=max_tokens).message.content or ""
 
     @staticmethod
     def _messages(system: str, user: str) -> list[Any]:
