@@ -150,7 +150,8 @@ def test_ask_and_eval_through_a_chroma_server_and_an_llm_server(
     ask = rag(env, tmp_path, "ask", "--json", "--backend", "openai", question)
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
-    assert answer["backend"] == "openai" and "200" in answer["answer"]
+    # the model's answer, or the extractive one when the model's does not hold
+    assert answer["backend"] in ("openai", "openai+extractive") and "200" in answer["answer"]
     for citation in answer["citations"]:
         source = (SEEDS / citation["doc_id"]).read_text(encoding="utf-8")
         assert source[citation["start"] : citation["end"]] == citation["quote"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.backends.base import BackendError, GenerationRequest, create_backend
-from rag.prompt import EVIDENCE_SYSTEM, evidence_prompt
+from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, evidence_prompt
 from rag.types import Passage
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,20 +31,36 @@ def passage(n: int, title: str, text: str) -> Passage:
     )
 
 
-PASSAGES = [
-    passage(1, "Trade", "Bilateral trade between Iran and Turkey reached $19.4 billion last year."),
-    passage(2, "Railway", "Reports say that the new railway will be about 200 kilometers long."),
+PASSAGES = [  # best first, as the pipeline ranks evidence
+    passage(1, "Railway", "Reports say that the new railway will be about 200 kilometers long."),
+    passage(2, "Trade", "Bilateral trade between Iran and Turkey reached $19.4 billion last year."),
 ]
 QUESTION = "How long will the new railway be?"
 
 
-def request(question: str = QUESTION) -> GenerationRequest:
+def request(question: str = QUESTION, cited: bool = False) -> GenerationRequest:
+    """`cited`: as the pipeline asks, sentences with markers under the grammar."""
     return GenerationRequest(
         question=question,
         passages=PASSAGES,
         system=EVIDENCE_SYSTEM,
         prompt=evidence_prompt(question, PASSAGES),
+        cited=cited,
+        not_found=NOT_FOUND if cited else "",
     )
+
+
+CITED_SHAPE = re.compile(r"[^\[\]\n]{5,240} \[[12]\](?: [^\[\]\n]{5,240} \[[12]\]){0,2}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [QUESTION, "What was bilateral trade worth?", "Who won the 1998 World Cup?"],
+)
+def test_under_the_grammar_a_reply_is_cited_sentences_or_the_decline(backend, question):
+    reply = "".join(backend.execute(request(question, cited=True)))
+    assert reply == NOT_FOUND or CITED_SHAPE.fullmatch(reply), reply
 
 
 @pytest.fixture(scope="module")
