@@ -109,7 +109,7 @@ class AnswerPipeline:
             yield TextDelta(NOT_FOUND)
             yield Completed(self._abstain(answer, started))
             return
-        request = self.request_for(question, standalone, retrieval.passages)
+        request = self.request_for(standalone, retrieval.passages)
         mark = time.perf_counter()
         pieces: list[str] = []
         try:
@@ -134,7 +134,7 @@ class AnswerPipeline:
         return f"{question} ({history[-1][0]})"
 
     def request_for(
-        self, question: str, standalone: str, passages: list[Passage], generative: bool = True
+        self, standalone: str, passages: list[Passage], generative: bool = True
     ) -> GenerationRequest:
         """What the backend is given: evidence sentences for a generative one, else passages."""
         if generative and self.backend.generative:
@@ -162,7 +162,7 @@ class AnswerPipeline:
         at least one sentence the fallback also chose as answering the question: a small
         model often cites a true sentence that does not answer what was asked."""
         assert self.fallback is not None
-        request = self.request_for(question, standalone, passages, generative=False)
+        request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
         instead = answer.model_copy(deep=True)
         self._finish(instead, question, text, request.passages)

@@ -31,7 +31,7 @@ def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -
     runs = []
     for question in questions[: config.llm_questions]:
         passages = pipe.retriever.retrieve(question, pipe.config.top_k).passages
-        request = pipe.request_for(question, question, passages)
+        request = pipe.request_for(question, passages)
         messages = [
             {"role": "system", "content": request.system},
             {"role": "user", "content": request.prompt},
