@@ -150,10 +150,6 @@ class SupportScorer:
         ]
         return [Support(self.sentences[i], score) for score, i in sorted(blended, reverse=True)]
 
-    def best(self, text: str, among: Sequence[int] | None = None) -> Support | None:
-        ranked = self.rank(text, among)
-        return ranked[0] if ranked else None
-
 
 class EmbeddingCache:
     """Remembers sentence embeddings across questions (passages recur in a conversation)."""

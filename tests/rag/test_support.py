@@ -26,6 +26,12 @@ DOC = "000_9e243a5a117bdeca.txt"
 MIN_SUPPORT = SupportRule().min_support  # what the pipeline needs to cite a sentence
 
 
+def best_of(scorer: SupportScorer, text: str, among=None):
+    """The top-ranked supporting sentence, or None (what the pipeline takes first)."""
+    ranked = scorer.rank(text, among)
+    return ranked[0] if ranked else None
+
+
 @cache
 def source(doc_id: str = DOC) -> str:
     return (SEEDS / doc_id).read_text(encoding="utf-8")
@@ -221,7 +227,7 @@ def test_lexical_score_is_one_for_the_sentence_itself_and_zero_for_no_shared_wor
 
 def test_best_finds_the_sentence_repeated_verbatim(article):
     scorer = SupportScorer(passage_sentences([article]))
-    best = scorer.best(RAILWAY)
+    best = best_of(scorer, RAILWAY)
     assert best.sentence.text == RAILWAY
     assert best.score == pytest.approx(1.0)
 
@@ -235,10 +241,10 @@ def test_best_picks_the_right_sentence_for_a_paraphrase_lexically(article):
 
 def test_best_with_embeddings_picks_the_right_sentence_for_a_paraphrase(article, sentence_embed):
     scorer = SupportScorer(passage_sentences([article]), sentence_embed)
-    paraphrase = scorer.best("The railroad will stretch for roughly 200 km.")
+    paraphrase = best_of(scorer, "The railroad will stretch for roughly 200 km.")
     assert paraphrase.sentence.text == RAILWAY
     assert paraphrase.score >= MIN_SUPPORT
-    qatar = scorer.best("Israel's attacks have now drawn in Qatar, a close friend of Turkey.")
+    qatar = best_of(scorer, "Israel's attacks have now drawn in Qatar, a close friend of Turkey.")
     assert "ensnared Qatar" in qatar.sentence.text
 
 
@@ -247,7 +253,7 @@ def test_an_unrelated_claim_scores_below_the_support_threshold(article, sentence
         SupportScorer(passage_sentences([article])),
         SupportScorer(passage_sentences([article]), sentence_embed),
     ):
-        best = scorer.best(UNRELATED)
+        best = best_of(scorer, UNRELATED)
         assert best is not None and best.score < MIN_SUPPORT
 
 
@@ -266,7 +272,7 @@ def test_rank_among_only_considers_the_given_sentences(article):
     elsewhere = [i for i, s in enumerate(sentences) if s.text != RAILWAY]
     ranked = scorer.rank(RAILWAY, among=elsewhere)
     assert ranked and all(r.sentence.text != RAILWAY for r in ranked)
-    assert scorer.best(RAILWAY, among=[]) is None
+    assert best_of(scorer, RAILWAY, among=[]) is None
 
 
 def test_a_near_exact_lexical_match_is_not_sent_to_the_embedder(article):
@@ -277,14 +283,14 @@ def test_a_near_exact_lexical_match_is_not_sent_to_the_embedder(article):
         return [[1.0, 0.0] for _ in texts]
 
     scorer = SupportScorer(passage_sentences([article]), embed)
-    assert scorer.best(RAILWAY).sentence.text == RAILWAY
+    assert best_of(scorer, RAILWAY).sentence.text == RAILWAY
     assert calls == []
-    scorer.best("The railroad will stretch for roughly 200 km.")
+    best_of(scorer, "The railroad will stretch for roughly 200 km.")
     assert len(calls) == 1  # a paraphrase is re-ranked with embeddings
 
 
 def test_no_sentences_give_no_support():
-    assert SupportScorer([]).best("anything at all") is None
+    assert best_of(SupportScorer([]), "anything at all") is None
 
 
 # --- EmbeddingCache -------------------------------------------------------------------------------
