@@ -73,9 +73,9 @@ class Services:
         """The pipeline that answers now, and a note for the reader: while the default backend
         warms up (a local model loading), its fallback answers and the note says so."""
         fallback = self.settings.fallback
-        if backend == self.settings.backend and fallback and fallback != backend:
-            if not self._warm.is_set():
-                return self.pipeline(fallback), f"{fallback} while the {backend} model loads"
+        warming = backend == self.settings.backend and not self._warm.is_set()
+        if warming and fallback and fallback != backend:
+            return self.pipeline(fallback), f"{fallback} while the {backend} model loads"
         return self.pipeline(backend), ""
 
     def store(self):
