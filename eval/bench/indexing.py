@@ -83,7 +83,7 @@ def child_index(docs: Path, store_dir: Path, pool_path: Path | None, bulk: bool 
     if bulk:
         seconds, _ = timed(store.flush)
         report.seconds += seconds
-    embed_seconds = embedder.seconds
+    embed_seconds, embedded_tokens = embedder.seconds, embedder.tokens
     again = index_paths([docs], plain, embedder, ChunkSpec(), progress=False)
     if report.skipped or again.added or again.updated:
         raise RuntimeError(f"unexpected index result: {report.summary()} / {again.summary()}")
@@ -93,6 +93,7 @@ def child_index(docs: Path, store_dir: Path, pool_path: Path | None, bulk: bool 
         "chunks": report.chunks,
         "tokens": report.tokens,
         "embed_seconds": embed_seconds,
+        "embedded_tokens": embedded_tokens,
         "reindex_seconds": again.seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -122,7 +123,8 @@ def build_ours(corpus: Corpus, store_dir: Path) -> dict:
 
 
 def build_baseline(corpus: Corpus):
-    """(seconds, embed seconds, chunks, pipeline) for the plain llama-index pipeline."""
+    """(seconds, embed seconds, chunks, embedded tokens, pipeline) for the plain llama-index
+    pipeline."""
     import numpy as np
 
     from eval.baseline import BaselinePipeline
@@ -135,11 +137,11 @@ def build_baseline(corpus: Corpus):
     backend = factory.backend(Settings(), "extractive")
     seconds, pipe = timed(lambda: BaselinePipeline(corpus.docs, embedder, backend))
     chunks = pipe.index.vector_store.client.count()
-    return seconds, embedder.seconds, chunks, pipe
+    return seconds, embedder.seconds, chunks, embedder.tokens, pipe
 
 
 def raw_embed(texts: list[str]) -> float:
-    """Chunks/s of the model alone on these texts (its batch size, no pipeline)."""
+    """Texts/s of the model alone on these texts (its batch size, no pipeline)."""
     seconds, _ = timed(lambda: model_embedder().get_text_embedding_batch(texts))
     return len(texts) / seconds
 
@@ -147,7 +149,7 @@ def raw_embed(texts: list[str]) -> float:
 def bench_index(corpus: Corpus, reps: int, work: Path) -> tuple[dict, Path, Any]:
     """`reps` builds per side, alternating; the figures, the last store and baseline built."""
     ours: list[dict] = []
-    base: list[tuple[float, float, int]] = []
+    base: list[tuple[float, float, int, int]] = []
     pipe = None
     store_dir = work / f"{corpus.label}-store-0"
     for rep in range(reps):
@@ -167,6 +169,11 @@ def bench_index(corpus: Corpus, reps: int, work: Path) -> tuple[dict, Path, Any]
     overhead = statistics.median((o["seconds"] - o["embed_seconds"]) / o["chunks"] for o in ours)
     ratio = chunks_per_s / raw if not corpus.reused else (1 / raw) / (1 / raw + overhead)
     projected = 1 / (1 / raw + overhead) if corpus.reused else None
+    # Tokens embedded per second: ours and the raw model embed the same texts; the baseline
+    # embeds other (fewer, truncated) chunks, so only tokens compare with it.
+    tokens_per_chunk = first["embedded_tokens"] / first["chunks"]
+    tokens_per_s = (projected or chunks_per_s) * tokens_per_chunk
+    base_tokens_per_s = base[0][3] / base_seconds
     result = {
         "embeddings": "reused" if corpus.reused else "model",
         "writes": "buffered" if corpus.bulk else "per document",
@@ -177,6 +184,11 @@ def bench_index(corpus: Corpus, reps: int, work: Path) -> tuple[dict, Path, Any]
         "index_docs_per_s": rounded(first["documents"] / seconds, 2),
         "index_chunks_per_s": rounded(chunks_per_s, 2),
         "index_tokens_per_s": rounded(first["tokens"] / seconds, 1),
+        "index_embedded_tokens_per_s": rounded(tokens_per_s, 1),
+        "raw_embedder_tokens_per_s": rounded(raw * tokens_per_chunk, 1),
+        "baseline_embedded_tokens": base[0][3],
+        "baseline_embedded_tokens_per_s": rounded(base_tokens_per_s, 1),
+        "index_tokens_per_s_vs_baseline": rounded(tokens_per_s / base_tokens_per_s),
         "index_embed_share": rounded(embed_share),
         "index_overhead_ms_per_chunk": rounded(overhead * 1000),
         "reindex_seconds": rounded(statistics.median(o["reindex_seconds"] for o in ours)),

@@ -22,6 +22,9 @@ pytestmark = pytest.mark.timeout(1800)
 REQUIRED_TOP = {"machine", "sizes", "llamacpp_ttft_ms", "llamacpp_overhead_ratio", "cold_ask_s"}
 REQUIRED_SIZE = {
     "index_chunks_per_s",
+    "index_embedded_tokens_per_s",
+    "raw_embedder_tokens_per_s",
+    "index_tokens_per_s_vs_baseline",
     "index_ratio_vs_raw_embedder",
     "index_speedup_vs_baseline",
     "retrieve_p50_ms",
@@ -50,6 +53,7 @@ def test_bench_json_has_the_issue_keys(bench_run):
     assert result["machine"]["cores"] >= 1 and result["machine"]["memory_gib"] > 0
     assert result["llamacpp_ttft_ms"] is None  # not requested
     assert result["cold_ask_s"] > 0
+    assert 0 < result["cold_ui_s"] < result["cold_ui_answer_s"]
 
 
 def test_bench_values_are_consistent(bench_run):
@@ -64,6 +68,19 @@ def test_bench_values_are_consistent(bench_run):
         assert 0 < size["index_ratio_vs_raw_embedder"] <= 1.5
         assert 0 < size["index_embed_share"] <= 1
         assert size["index_speedup_vs_baseline"] > 0 and size["baseline_chunks"] > 0
+        # tokens: the same texts as the raw model, other (fewer, cut) ones for the baseline
+        chunks_per_s = size["index_chunks_per_s_projected"] or size["index_chunks_per_s"]
+        per_chunk = size["index_embedded_tokens_per_s"] / chunks_per_s
+        assert 50 < per_chunk < 300
+        assert size["raw_embedder_tokens_per_s"] / size["raw_embedder_chunks_per_s"] == (
+            pytest.approx(per_chunk, rel=0.01)
+        )
+        assert size["baseline_embedded_tokens"] > 0
+        assert size["index_tokens_per_s_vs_baseline"] == pytest.approx(
+            size["index_embedded_tokens_per_s"] / size["baseline_embedded_tokens_per_s"],
+            rel=0.02,
+            abs=0.01,  # the ratio is rounded to 3 significant digits
+        )
         assert 0 < size["retrieve_p50_ms"] <= size["retrieve_p95_ms"]
         assert size["baseline_retrieve_p50_ms"] > 0
         assert 0 < size["extractive_p50_ms"] <= size["extractive_p95_ms"]
