@@ -183,7 +183,9 @@ def _print_answer(answer) -> None:
     elif not answer.abstained:
         typer.echo(answer.answer)
     for citation in answer.citations:
-        typer.echo(f'  [{citation.n}] {citation.title} ({citation.doc_id}): "{citation.quote}"')
+        where = ", ".join(filter(None, (citation.doc_id, citation.section)))
+        where += f", p. {citation.page}" if citation.page else ""
+        typer.echo(f'  [{citation.n}] {citation.title} ({where}): "{citation.quote}"')
     if answer.abstained or answer.error:
         for passage in answer.retrieved[:3]:
             typer.echo(f"  - {passage.title} ({passage.doc_id}): {passage.text[:200]}…")
