@@ -17,6 +17,7 @@ import ssl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +50,7 @@ class StoredDocument:
     path: str
     metadata: dict[str, str]
     layout: Layout = field(default_factory=Layout)
+    indexed_at: str = ""  # ISO time, UTC; "" in a store written before it was recorded
 
 
 def open_client(
@@ -361,6 +363,7 @@ def stored_document(doc_id: str, meta: dict[str, Any]) -> StoredDocument:
         meta["path"],
         json.loads(meta["metadata"]),
         Layout.from_json(meta.get("layout")),
+        meta.get("indexed_at", ""),
     )
 
 
@@ -372,6 +375,7 @@ def document_record(doc: SourceDocument, n_chunks: int) -> dict[str, Any]:
         "path": str(doc.path),
         "metadata": json.dumps(doc.metadata),
         "layout": doc.layout.to_json(),
+        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
