@@ -13,8 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
+from browsing import CHROMIUM
 
 
 def need(tool: str) -> str:
@@ -26,11 +25,11 @@ def need(tool: str) -> str:
 
 def print_pdf(source: Path, out: Path) -> Path:
     """`source` printed to PDF by headless chromium (with its header and footer)."""
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (.ci/run installs it)")
     subprocess.run(
         [
-            CHROMIUM,
+            str(CHROMIUM),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

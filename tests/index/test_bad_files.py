@@ -62,7 +62,7 @@ def test_a_scanned_pdf_without_a_text_layer(good, tmp_path):
     path = tmp_path / "scan.pdf"
     subprocess.run(
         [
-            CHROMIUM,
+            str(CHROMIUM),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

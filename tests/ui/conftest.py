@@ -1,0 +1,16 @@
+"""Shared by the browser tests: one chromium per test module."""
+
+from __future__ import annotations
+
+import pytest
+from browsing import CHROMIUM, CHROMIUM_ARGS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
