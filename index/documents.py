@@ -89,16 +89,21 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
         raise ValueError("empty file")
     content_hash = hashlib.sha256(raw).hexdigest()
     kind, expected = sniff(raw), suffix_kind(path.suffix)
-    if kind != expected:
+    if kind != expected and expected == "text":
         raise ValueError(
-            f"the content is {KINDS[kind]} but the name ends in {path.suffix or 'nothing'}: "
+            f"binary file ({KINDS[kind]}) under a text name ({path.suffix or 'no extension'}): "
+            "give it the right extension"
+        )
+    if kind != expected and not (kind == "zip" and expected == "docx"):  # a damaged .docx
+        raise ValueError(
+            f"the content is {KINDS[kind]} but the name ends in {path.suffix}: "
             "give it the right extension"
         )
     if kind == "pdf":
         from index.pdf import read_pdf
 
         return _extracted_document(doc_id, path, read_pdf(raw), content_hash)
-    if kind == "docx":
+    if expected == "docx":
         from index.word import read_docx
 
         return _extracted_document(doc_id, path, read_docx(raw), content_hash)
@@ -124,9 +129,8 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
 
 
 def sniff(raw: bytes) -> str:
-    """The type of a file by its content: "pdf", "docx", "zip" (another archive) or "text".
-
-    A zip that cannot be opened counts as Word, so a damaged .docx is reported as damaged."""
+    """The type of a file by its content: "pdf", "docx", "zip" (another or a damaged archive)
+    or "text"."""
     if raw.startswith(b"%PDF-"):
         return "pdf"
     if not raw.startswith(b"PK\x03\x04"):
@@ -134,7 +138,7 @@ def sniff(raw: bytes) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
     except zipfile.BadZipFile:
-        return "docx"
+        return "zip"
     return "docx" if "word/document.xml" in names else "zip"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from corpus import SEEDS
@@ -83,6 +84,13 @@ def test_a_corrupt_docx(good, tmp_path):
     assert "damaged Word file" in reason(path)
 
 
+def test_a_zip_that_is_not_a_word_file(good, tmp_path):
+    path = tmp_path / "archive.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "not a Word document")
+    assert "damaged Word file" in reason(path)
+
+
 def test_a_damaged_pdf(good, tmp_path):
     path = tmp_path / "broken.pdf"
     raw = good[0].read_bytes()
@@ -95,7 +103,7 @@ def test_a_damaged_pdf(good, tmp_path):
     [
         (0, "report.docx", "the content is a PDF but the name ends in .docx"),
         (1, "report.pdf", "the content is a Word document but the name ends in .pdf"),
-        (0, "report.txt", "the content is a PDF but the name ends in .txt"),
+        (0, "report.txt", "binary file (a PDF) under a text name (.txt)"),
     ],
 )
 def test_a_wrong_extension_is_found_by_content(good, tmp_path, source, name, said):
