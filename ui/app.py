@@ -212,7 +212,8 @@ def ask(
     Arguments: question; backend (extractive, llamacpp or openai; default: the server's);
     top_k (passages to retrieve, 1-20); history (earlier [question, answer] pairs, for
     follow-up questions). Returns the `rag ask --json` object: answer, abstained,
-    citations (n, doc_id, title, quote, start, end, score), retrieved, backend, timings_ms,
+    citations (n, doc_id, title, quote, start, end, score, page, section), retrieved, backend,
+    timings_ms,
     error.
     """
     if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:

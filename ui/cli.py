@@ -35,7 +35,8 @@ def index_command(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Index .txt, .md and .html files (folders recursively); unchanged files are skipped."""
+    """Index .txt, .md, .html, .pdf and .docx files (folders recursively); unchanged files are
+    skipped."""
     from index.indexer import index_paths
     from index.lock import write_lock
     from index.store import StoreError
