@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 from corpus import ARTIFACTS
 
@@ -15,6 +18,35 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 TIMEOUT_MS = 90_000  # a loaded 2-core machine answers in seconds; allow for the worst
+
+
+@contextmanager
+def serving(settings) -> Iterator[str]:
+    """The app as `rag ui` serves it, in this process; yields its URL."""
+    from ui.app import build_app, launch
+
+    demo = build_app(settings)
+    launch(demo, settings, block=False)
+    try:
+        yield f"http://127.0.0.1:{settings.ui_port}"
+    finally:
+        demo.close()
+
+
+@contextmanager
+def open_page(browser, url: str) -> Iterator:
+    """A fresh page on the app, recording every request host and every dialog."""
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.hosts, page.dialogs = set(), []
+    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for()
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 def ask(page, question: str) -> None:

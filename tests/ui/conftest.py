@@ -1,9 +1,10 @@
-"""Shared by the browser tests: one chromium per test module."""
+"""Shared by the browser tests: one chromium per test module, and a fresh page on the
+module's `served` app (a fixture yielding (url, anything)) for each test."""
 
 from __future__ import annotations
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS
+from browsing import CHROMIUM, CHROMIUM_ARGS, open_page
 
 
 @pytest.fixture(scope="module")
@@ -14,3 +15,10 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    url, _ = served
+    with open_page(browser, url) as page:
+        yield page

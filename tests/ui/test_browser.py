@@ -6,10 +6,8 @@ each test opens a fresh page. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
-from browsing import CHROMIUM, TIMEOUT_MS, ask, last_answer, shoot
+from browsing import CHROMIUM, ask, last_answer, serving, shoot
 from corpus import SEEDS
 from ports import free_port
 
@@ -32,7 +30,6 @@ def served(tmp_path_factory, embedder):
     from index.chunking import ChunkSpec
     from index.indexer import index_paths
     from index.store import ChunkStore, open_client
-    from ui.app import build_app, launch
     from ui.settings import UISettings
 
     root = tmp_path_factory.mktemp("ui")
@@ -48,25 +45,8 @@ def served(tmp_path_factory, embedder):
         backend="extractive",
         backend_options={"openai": {"base_url": down}},
     )
-    demo = build_app(settings)
-    launch(demo, settings, block=False)
-    yield f"http://127.0.0.1:{settings.ui_port}", hostile
-    demo.close()
-
-
-@pytest.fixture
-def page(browser, served):
-    """A fresh page on the app, recording every request host and every dialog."""
-    url, _ = served
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.hosts, page.dialogs = set(), []
-    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url, wait_until="load")
-    page.locator("#question textarea").wait_for()
-    yield page
-    page.close()
+    with serving(settings) as url:
+        yield url, hostile
 
 
 def test_a_cited_answer_its_quote_its_document_and_a_follow_up(page):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import CHROMIUM, TIMEOUT_MS, ask, last_answer, shoot
+from browsing import CHROMIUM, ask, last_answer, serving, shoot
 from corpus import SEEDS
 from ports import free_port
 
@@ -21,26 +21,12 @@ RAILWAY = "000_9e243a5a117bdeca.pdf"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, seed_pdfs):
     """The app as `rag ui` serves it on loopback, over an index that does not exist yet."""
-    from ui.app import build_app, launch
     from ui.settings import UISettings
 
     root = tmp_path_factory.mktemp("upload-ui")
     settings = UISettings(store_dir=root / "store", ui_port=free_port(), backend="extractive")
-    demo = build_app(settings)
-    launch(demo, settings, block=False)
-    yield f"http://127.0.0.1:{settings.ui_port}", settings
-    demo.close()
-
-
-@pytest.fixture
-def page(browser, served):
-    url, _ = served
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url, wait_until="load")
-    page.locator("#question textarea").wait_for()
-    yield page
-    page.close()
+    with serving(settings) as url:
+        yield url, settings
 
 
 def test_upload_library_ask_and_page_citation(page, served, seed_pdfs, tmp_path):
