@@ -77,6 +77,7 @@ def upload(
             progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
         yield render.upload_results_html(rows), skip, skip
         result = _ingest_one(services, path)
+        path.unlink(missing_ok=True)  # Gradio's copy: the page never serves an uploaded file
         rows[i] = (path.name, result.status, result.summary())
     yield render.upload_results_html(rows), *library_state(services)
 
@@ -159,7 +160,12 @@ def library_tab(services: Services) -> gr.CheckboxGroup:
             yield from upload(services, paths, progress)
 
         files.upload(
-            on_upload, files, outputs, api_visibility="private", concurrency_id="index"
+            on_upload,
+            files,
+            outputs,
+            api_visibility="private",
+            concurrency_id="index",
+            show_progress_on=listing_html,  # the per-file results stay readable
         ).then(lambda: None, None, files, api_visibility="private")  # the next drop: a new batch
     remove_button.click(
         lambda ids: remove(services, ids), picker, outputs, api_visibility="private"

@@ -113,3 +113,19 @@ def test_pdf_metadata_title_that_is_a_file_name_is_not_the_title(seed_pdfs):
     )
     assert doc.metadata["author"] == "Abdel Bari Atwan"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.metadata["date"])  # the PDF's creation date
+
+
+def test_markdown_headings_are_recorded(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text(
+        "# Field notes\n\n## Lake Van\n\nThe line is interrupted at Lake Van, and wagons must be "
+        "carried across the lake by ferries, which takes a long time.\n\n## Cost ##\n\nThe new "
+        "railway is expected to cost about two billion dollars in all, officials say.\n"
+    )
+    doc = read_document(path.name, path)
+    assert doc.layout.heading_at(doc.text.index("ferries")) == "Lake Van"
+    assert doc.layout.heading_at(doc.text.index("two billion")) == "Cost"
+    assert doc.layout.heading_at(0) == "Field notes"
+    plain = path.with_suffix(".txt")
+    plain.write_text(path.read_text())
+    assert read_document(plain.name, plain).layout.headings == []  # only Markdown has headings

@@ -62,6 +62,7 @@ def test_upload_library_ask_and_page_citation(page, served, seed_pdfs, tmp_path)
     assert len(kept) == 2 and all(re.fullmatch(r"[0-9a-f]{64}\.pdf", name) for name in kept)
     shoot(page, "library")
 
+    page.locator("#upload").get_by_text("renamed.docx").wait_for(state="detached")  # cleared
     page.locator("#upload input[type=file]").set_input_files(str(seed_pdfs / RAILWAY))
     again = results.locator("tr.unchanged")  # the same file again is recognised
     again.wait_for()
