@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from index.documents import SourceDocument, body, read_document
+
 
 def _not_blank(value: str) -> str:
     if not value.strip():
@@ -104,7 +106,7 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
     questions: list[Question] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    texts: dict[str, str | None] = {}
+    texts: dict[str, list[str] | str] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -154,9 +156,10 @@ def _message(error: dict, model: type[BaseModel]) -> str:
 
 
 def _check_sources(
-    number: int, question: Question, corpus_dir: Path, texts: dict[str, str | None]
+    number: int, question: Question, corpus_dir: Path, texts: dict[str, list[str] | str]
 ) -> list[Problem]:
-    """Sources must be files in the corpus folder and evidence must be quoted from them."""
+    """Sources must be files in the corpus folder and evidence must be quoted from them: from
+    the whole text, or from its body (a sentence a page break cut has its footer left out)."""
     problems: list[Problem] = []
     if question.answerable and not question.expected_sources:
         return [Problem(number, "expected_sources", "an answerable question needs at least one")]
@@ -167,30 +170,51 @@ def _check_sources(
         return problems
     for i, name in enumerate(question.expected_sources):
         if name not in texts:
-            texts[name] = source_text(corpus_dir, name)
-        if texts[name] is None:
-            problems.append(
-                Problem(number, f"expected_sources.{i}", f"{name!r} is not a file in {corpus_dir}")
-            )
-    known = [texts[name] for name in question.expected_sources if texts.get(name)]
+            texts[name] = _searchable(corpus_dir, name)
+        if isinstance(texts[name], str):
+            problems.append(Problem(number, f"expected_sources.{i}", str(texts[name])))
+    known = [found for name in question.expected_sources if isinstance(found := texts[name], list)]
     if len(known) == len(question.expected_sources):
         for i, evidence in enumerate(question.evidence):
-            if not any(normalise(evidence) in normalise(text) for text in known):
+            if not any(normalise(evidence) in text for both in known for text in both):
                 problems.append(
                     Problem(number, f"evidence.{i}", "not found in any of the expected sources")
                 )
     return problems
 
 
-def source_text(corpus_dir: Path, doc_id: str) -> str | None:
-    """The file as the indexer reads it (bytes decoded as UTF-8, newlines untouched)."""
+def _searchable(corpus_dir: Path, name: str) -> list[str] | str:
+    """What evidence may be found in, whitespace normalised: the whole text and its body (where
+    a sentence a page break cut has its footer left out); or why there is none."""
+    try:
+        doc = source_document(corpus_dir, name)
+    except ValueError as error:
+        return f"{name!r} cannot be indexed: {error}"
+    if doc is None:
+        return f"{name!r} is not a file in {corpus_dir}"
+    return [normalise(doc.text), normalise(body(doc))]
+
+
+def source_document(corpus_dir: Path, doc_id: str) -> SourceDocument | None:
+    """The file as the indexer reads it; None if it is not a file of the folder, ValueError if
+    it cannot be indexed."""
     path = Path(corpus_dir) / doc_id
     try:
         if not path.resolve().is_relative_to(Path(corpus_dir).resolve()) or not path.is_file():
             return None
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
+    return read_document(doc_id, path)
+
+
+def source_text(corpus_dir: Path, doc_id: str) -> str | None:
+    """The text the indexer stores and quotes index into: the file decoded as UTF-8, or the
+    text extracted from HTML, PDF or Word (never the raw bytes of those)."""
+    try:
+        doc = source_document(corpus_dir, doc_id)
+    except ValueError:
+        return None
+    return doc.text if doc else None
 
 
 def normalise(text: str) -> str:

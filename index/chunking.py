@@ -138,6 +138,8 @@ def chunk_document(doc: SourceDocument, spec: ChunkSpec) -> list[TextNode]:
             "tokens": tokens,
             "content_hash": doc.content_hash,
         }
+        where = {"page": doc.layout.page_at(start), "section": doc.layout.heading_at(start)}
+        metadata |= {k: v for k, v in where.items() if v is not None}
         nodes.append(
             TextNode(
                 id_=chunk_id(doc.doc_id, i),

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-CLEANING_VERSION = 1  # bump when the rules change: documents are then re-indexed
+CLEANING_VERSION = 2  # bump when the rules change: documents are then re-indexed
 SHORT_PENALTY = 3
 MIN_PROSE_WORDS = 4
 KEEP_FRACTION = 0.25

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import stat
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.cleaning import clean_text
+from index.cleaning import CleanedText, clean_text
+from index.layout import Extracted, Layout
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_BYTES = 20_000_000
+KINDS = {"pdf": "a PDF", "docx": "a Word document", "zip": "a zip archive", "text": "text"}
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FILE_NAME = re.compile(r"[\w .-]+\.[A-Za-z0-9]{2,4}")
 
 
 @dataclass
 class SourceDocument:
-    """One file. Chunk offsets index into `text`: the file decoded as UTF-8 (for HTML, the
-    main content that the extractor selected, since markup is not quotable text)."""
+    """One file. Chunk offsets index into `text`: the file decoded as UTF-8, or for HTML, PDF
+    and Word the text extracted from it (markup and binary formats are not quotable text)."""
 
     doc_id: str
     path: Path
@@ -26,10 +33,16 @@ class SourceDocument:
     content_hash: str
     sections: list[tuple[int, int]]
     metadata: dict[str, str] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
 
     @property
     def title(self) -> str:
         return self.metadata.get("title") or self.doc_id
+
+
+def body(doc: SourceDocument) -> str:
+    """The cleaned body: its sections, one after the other."""
+    return CleanedText(doc.sections).body(doc.text)
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,26 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
         raise ValueError(f"unreadable ({error.strerror or error})") from None
     if not raw.strip():
         raise ValueError("empty file")
+    content_hash = hashlib.sha256(raw).hexdigest()
+    kind, expected = sniff(raw), suffix_kind(path.suffix)
+    if kind != expected and expected == "text":
+        raise ValueError(
+            f"binary file ({KINDS[kind]}) under a text name ({path.suffix or 'no extension'}): "
+            "give it the right extension"
+        )
+    if kind != expected and not (kind == "zip" and expected == "docx"):  # a damaged .docx
+        raise ValueError(
+            f"the content is {KINDS[kind]} but the name ends in {path.suffix}: "
+            "give it the right extension"
+        )
+    if kind == "pdf":
+        from index.pdf import read_pdf
+
+        return _extracted_document(doc_id, path, read_pdf(raw), content_hash)
+    if expected == "docx":
+        from index.word import read_docx
+
+        return _extracted_document(doc_id, path, read_docx(raw), content_hash)
     if b"\x00" in raw[:8192]:
         raise ValueError("binary file (contains NUL bytes)")
     try:
@@ -83,13 +116,77 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
             f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
             "convert it, e.g. `iconv -f latin1 -t utf-8`"
         ) from None
-    content_hash = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() in (".html", ".htm"):
         return _html_document(doc_id, path, text, content_hash)
     cleaned = clean_text(text)
     if not cleaned.sections:
         raise ValueError("no article text found after cleaning")
-    return SourceDocument(doc_id, path, text, content_hash, cleaned.sections, cleaned.metadata)
+    headings = [(m.start(), m.group(1)) for m in _MD_HEADING.finditer(text)]
+    layout = Layout(headings=headings if path.suffix.lower() == ".md" else [])
+    return SourceDocument(
+        doc_id, path, text, content_hash, cleaned.sections, cleaned.metadata, layout
+    )
+
+
+def sniff(raw: bytes) -> str:
+    """The type of a file by its content: "pdf", "docx", "zip" (another or a damaged archive)
+    or "text"."""
+    if raw.startswith(b"%PDF-"):
+        return "pdf"
+    if not raw.startswith(b"PK\x03\x04"):
+        return "text"
+    try:
+        names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    except zipfile.BadZipFile:
+        return "zip"
+    return "docx" if "word/document.xml" in names else "zip"
+
+
+def suffix_kind(suffix: str) -> str:
+    return {".pdf": "pdf", ".docx": "docx"}.get(suffix.lower(), "text")
+
+
+def _extracted_document(
+    doc_id: str, path: Path, found: Extracted, content_hash: str
+) -> SourceDocument:
+    """Clean extracted text with the rules for web pages, its running headers and footers
+    removed first (blanked, so that offsets hold and a page break does not cut the body)."""
+    text = found.text
+    furniture = found.furniture
+    masked = list(text)
+    for start, end in furniture:
+        masked[start:end] = " " * (end - start)
+    cleaned = clean_text("".join(masked))
+    sections = [
+        (s, e) for section in cleaned.sections for s, e in _without(text, section, furniture)
+    ]
+    if not sections:
+        raise ValueError("no article text found after cleaning")
+    own = dict(found.metadata)
+    if _FILE_NAME.fullmatch(own.get("title", "")):
+        del own["title"]  # a printer's file name is not a title
+    return SourceDocument(
+        doc_id, path, text, content_hash, sections, cleaned.metadata | own, found.layout
+    )
+
+
+def _without(
+    text: str, section: tuple[int, int], holes: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The section minus the holes, each piece trimmed of surrounding whitespace."""
+    pieces, start = [], section[0]
+    for hole_start, hole_end in holes:
+        if section[0] <= hole_start < section[1]:
+            pieces.append((start, hole_start))
+            start = hole_end
+    pieces.append((start, section[1]))
+    trimmed = []
+    for s, e in pieces:
+        chunk = text[s:e]
+        s, e = s + len(chunk) - len(chunk.lstrip()), e - (len(chunk) - len(chunk.rstrip()))
+        if s < e:
+            trimmed.append((s, e))
+    return trimmed
 
 
 def _html_document(doc_id: str, path: Path, html: str, content_hash: str) -> SourceDocument:

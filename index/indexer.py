@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import MetadataMode
+from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
 from index.chunking import ChunkSpec, chunk_document
 from index.cleaning import CLEANING_VERSION
-from index.documents import MAX_BYTES, Skipped, discover, read_document
-from index.store import ChunkStore, StoreError
+from index.documents import MAX_BYTES, Skipped, SourceDocument, discover, read_document
+from index.store import ChunkStore, StoredDocument, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,42 @@ def _ensure_space(store: ChunkStore, doc_id: str, n_chunks: int) -> None:
         )
 
 
+def index_document(
+    doc: SourceDocument, store: ChunkStore, embedder: BaseEmbedding, spec: ChunkSpec
+) -> list[TextNode]:
+    """Chunk, embed and store one document, replacing what was stored under its id."""
+    doc.content_hash = _version(doc.content_hash, spec, embedder)
+    nodes = chunk_document(doc, spec)
+    _ensure_space(store, doc.doc_id, len(nodes))
+    texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
+    embeddings = embedder.get_text_embedding_batch(texts)
+    try:
+        store.replace(doc, nodes, embeddings)
+    except StoreError:
+        raise
+    except Exception as error:  # e.g. the disk filled up under us
+        raise StoreError(
+            f"writing {doc.doc_id} to {store.location} failed ({type(error).__name__}: {error}); "
+            "if its disk is full, free some space, then rerun `rag index`: it resumes"
+        ) from None
+    return nodes
+
+
+def is_indexed(
+    path: Path,
+    stored: StoredDocument | None,
+    store: ChunkStore,
+    spec: ChunkSpec,
+    embedder: BaseEmbedding,
+) -> bool:
+    """The stored document holds exactly this file's bytes, chunked and embedded as now."""
+    return bool(
+        stored
+        and stored.content_hash == _stored_version(path, spec, embedder)
+        and store.is_complete(stored)
+    )
+
+
 def index_paths(
     paths: Sequence[Path],
     store: ChunkStore,
@@ -98,8 +134,7 @@ def index_paths(
     for doc_id, path in tqdm(files, desc="indexing", unit="doc", disable=not progress):
         seen.add(doc_id)
         old = stored.get(doc_id)
-        unchanged = old and old.content_hash == _stored_version(path, spec, embedder)
-        if unchanged and store.is_complete(old):
+        if is_indexed(path, old, store, spec, embedder):
             report.unchanged += 1
             continue
         try:
@@ -108,20 +143,7 @@ def index_paths(
             report.skipped.append(Skipped(path, str(error)))
             log.warning("skipped %s: %s", path, error)
             continue
-        doc.content_hash = _version(doc.content_hash, spec, embedder)
-        nodes = chunk_document(doc, spec)
-        _ensure_space(store, doc_id, len(nodes))
-        texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
-        embeddings = embedder.get_text_embedding_batch(texts)
-        try:
-            store.replace(doc, nodes, embeddings)
-        except StoreError:
-            raise
-        except Exception as error:  # e.g. the disk filled up under us
-            raise StoreError(
-                f"writing {doc_id} to {store.location} failed ({type(error).__name__}: {error}); "
-                "if its disk is full, free some space, then rerun `rag index`: it resumes"
-            ) from None
+        nodes = index_document(doc, store, embedder, spec)
         report.chunks += len(nodes)
         report.tokens += sum(int(n.metadata["tokens"]) for n in nodes)
         if old:

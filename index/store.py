@@ -16,7 +16,8 @@ import logging
 import ssl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from llama_index.core.schema import TextNode
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from index.documents import SourceDocument
+from index.layout import Layout
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class StoredDocument:
     n_chunks: int
     path: str
     metadata: dict[str, str]
+    layout: Layout = field(default_factory=Layout)
+    indexed_at: str = ""  # ISO time, UTC; "" in a store written before it was recorded
 
 
 def open_client(
@@ -234,15 +238,13 @@ class ChunkStore:
     def documents(self) -> dict[str, StoredDocument]:
         found = self._get_all(self.docs, include=["metadatas"])
         return {
-            doc_id: StoredDocument(
-                doc_id,
-                meta["content_hash"],
-                int(meta["n_chunks"]),
-                meta["path"],
-                json.loads(meta["metadata"]),
-            )
+            doc_id: stored_document(doc_id, meta)
             for doc_id, meta in zip(found["ids"], found["metadatas"], strict=True)
         }
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        found = self._call(self.docs.get, ids=[doc_id], include=["metadatas"])
+        return stored_document(doc_id, found["metadatas"][0]) if found["ids"] else None
 
     def version(self) -> str:
         """Changes whenever a document is added, changed or removed, by any process.
@@ -352,6 +354,19 @@ class ChunkStore:
         return len(orphans)
 
 
+def stored_document(doc_id: str, meta: dict[str, Any]) -> StoredDocument:
+    """A document record read back (`document_record` wrote it)."""
+    return StoredDocument(
+        doc_id,
+        meta["content_hash"],
+        int(meta["n_chunks"]),
+        meta["path"],
+        json.loads(meta["metadata"]),
+        Layout.from_json(meta.get("layout")),
+        meta.get("indexed_at", ""),
+    )
+
+
 def document_record(doc: SourceDocument, n_chunks: int) -> dict[str, Any]:
     """The metadata of a document's record: what `documents()` reads back."""
     return {
@@ -359,6 +374,8 @@ def document_record(doc: SourceDocument, n_chunks: int) -> dict[str, Any]:
         "n_chunks": n_chunks,
         "path": str(doc.path),
         "metadata": json.dumps(doc.metadata),
+        "layout": doc.layout.to_json(),
+        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

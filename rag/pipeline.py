@@ -228,6 +228,10 @@ class AnswerPipeline:
         if asked and len(unmentioned_names(question, around)) == len(asked):
             self._abstain(answer)
             return
+        for citation in citations:
+            layout = self.retriever.layout(citation.doc_id)
+            citation.page = layout.page_at(citation.start)
+            citation.section = layout.heading_at(citation.start)
         answer.abstained = False
         answer.sentences = sentences
         answer.citations = citations

@@ -18,6 +18,7 @@ from threading import Lock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from index.layout import Layout
 from index.store import ChunkStore
 from rag.quotes import touching
 from rag.types import Passage
@@ -63,6 +64,7 @@ class HybridRetriever:
         self._version = ""
         self._checked = 0.0
         self._texts: dict[str, str] = {}
+        self._layouts: dict[str, Layout] = {}
         self._lock = Lock()
 
     # BM25 and the cached source texts are rebuilt when the store's documents changed (also
@@ -77,6 +79,7 @@ class HybridRetriever:
             if self._bm25 is None or version != self._version:
                 self._bm25 = self._load_bm25(version)
                 self._texts.clear()
+                self._layouts.clear()
                 self._version = version
             return self._bm25
 
@@ -109,6 +112,13 @@ class HybridRetriever:
         if doc_id not in self._texts:
             self._texts[doc_id] = self.store.source_text(doc_id) or ""
         return self._texts[doc_id]
+
+    def layout(self, doc_id: str) -> Layout:
+        """Where the document's pages and headings start (empty for a plain text)."""
+        if doc_id not in self._layouts:
+            stored = self.store.document(doc_id)
+            self._layouts[doc_id] = stored.layout if stored else Layout()
+        return self._layouts[doc_id]
 
     def retrieve(
         self, query: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None

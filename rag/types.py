@@ -36,6 +36,8 @@ class Citation(BaseModel):
     publisher: str | None = None
     author: str | None = None
     date: str | None = None
+    page: int | None = None  # where the quote sits: its page (PDF), its heading (Word, Markdown)
+    section: str | None = None
     before: str = ""  # the quote's paragraph before and after it, for showing it in place
     after: str = ""
 
@@ -65,7 +67,19 @@ class Answer(BaseModel):
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [
-                c.model_dump(include={"n", "doc_id", "title", "quote", "start", "end", "score"})
+                c.model_dump(
+                    include={
+                        "n",
+                        "doc_id",
+                        "title",
+                        "quote",
+                        "start",
+                        "end",
+                        "score",
+                        "page",
+                        "section",
+                    }
+                )
                 for c in self.citations
             ],
             "retrieved": [

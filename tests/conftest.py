@@ -71,3 +71,19 @@ def llama_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
     with processes.ServerProcess(command, port, ready_path="/v1/models", log=log) as server:
         yield f"{server.url}/v1"
+
+
+@pytest.fixture(scope="session")
+def seed_pdfs(tmp_path_factory) -> Path:
+    """The seeds printed to PDF by chromium (running headers and footers on every page)."""
+    from documents import converted
+
+    return converted(sorted(SEEDS.glob("*.txt")), tmp_path_factory.mktemp("pdf"), ".pdf")
+
+
+@pytest.fixture(scope="session")
+def seed_docx(tmp_path_factory) -> Path:
+    """The seeds written as Word files by pandoc."""
+    from documents import converted
+
+    return converted(sorted(SEEDS.glob("*.txt")), tmp_path_factory.mktemp("docx"), ".docx")

@@ -25,11 +25,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def upload_allowed(settings: UISettings) -> bool:
+    """Uploading is on for loopback, behind a login, or where a setting turns it on."""
+    return is_loopback(settings.ui_host) or bool(login(settings)) or settings.ui_allow_upload
+
+
 def exposure_warning(settings: UISettings) -> str | None:
     if is_loopback(settings.ui_host) or login(settings):
         return None
+    uploads = (
+        "Uploading is ON (RAG_UI_ALLOW_UPLOAD): anyone can also add and remove documents."
+        if settings.ui_allow_upload
+        else "Uploading is off (RAG_UI_ALLOW_UPLOAD=true would turn it on for anyone)."
+    )
     return (
         f"WARNING: serving on {settings.ui_host}, reachable from other machines, WITHOUT a login. "
         "Anyone who can reach this port can read your documents. Set RAG_UI_USER and "
-        "RAG_UI_PASSWORD, or serve on 127.0.0.1."
+        f"RAG_UI_PASSWORD, or serve on 127.0.0.1. {uploads}"
     )

@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from index.store import StoreError
+from index.uploads import UploadFolder
 from rag import factory
 from rag.backends.base import BackendError, available
 from rag.library import Library
@@ -26,7 +27,8 @@ from rag.pipeline import AnswerPipeline
 from rag.quotes import shorten
 from rag.types import Answer, Completed, QuestionError, TextDelta
 from ui import render
-from ui.access import login
+from ui.access import login, upload_allowed
+from ui.library import library_tab
 from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
@@ -79,10 +81,15 @@ class Services:
         return self.pipeline(backend), ""
 
     def store(self):
+        """The store; created empty when the page may upload into it."""
         with self._lock:
             if self._store is None:
-                self._store = factory.store(self.settings)
+                create = upload_allowed(self.settings)
+                self._store = factory.store(self.settings, create=create)
             return self._store
+
+    def uploads(self) -> UploadFolder:
+        return UploadFolder(self.settings.store_dir / "uploads")
 
     def warm_up(self, question: str) -> None:
         """Before the first visitor (in the background): load the embedder and the default
@@ -107,14 +114,16 @@ class Services:
         return found[:MAX_EXAMPLES]
 
     def library(self) -> Library:
-        return Library(self.store())
+        return Library(self.store(), self.uploads())
 
     def document(self, doc_id: str, start: int, end: int) -> str:
         """The cleaned text of an indexed document; never a file read from a given path."""
         view = self.library().view(doc_id)
         if view is None:
             return render.document_message_html("That document is not in the index.")
-        return render.document_html(view.title, view.metadata, view.text, view.body, start, end)
+        return render.document_html(
+            view.title, view.metadata, view.text, view.body, start, end, view.layout
+        )
 
 
 # --- chat events -----------------------------------------------------------------------------
@@ -140,8 +149,10 @@ def respond(
     backend: str,
     top_k: float,
     show_scores: bool,
+    doc_ids: list[str] | None = None,
 ) -> Iterator[tuple]:
-    """Stream one answer into the chat. Yields (textbox, chat, answers, sources, tabs)."""
+    """Stream one answer into the chat, from the chosen documents only if any are chosen.
+    Yields (textbox, chat, answers, sources, tabs)."""
     messages, answers = list(messages or []), list(answers or [])
     question = (question or "").strip()
     started = time.perf_counter()
@@ -154,7 +165,8 @@ def respond(
         pipe, note = services.answering(backend)
         pipe.validate(question)
         answer, text = None, ""
-        for event in pipe.stream(question, _history(answers), top_k=int(top_k)):
+        events = pipe.stream(question, _history(answers), int(top_k), doc_ids or None)
+        for event in events:
             match event:
                 case TextDelta(piece):
                     text += piece
@@ -200,7 +212,8 @@ def ask(
     Arguments: question; backend (extractive, llamacpp or openai; default: the server's);
     top_k (passages to retrieve, 1-20); history (earlier [question, answer] pairs, for
     follow-up questions). Returns the `rag ask --json` object: answer, abstained,
-    citations (n, doc_id, title, quote, start, end, score), retrieved, backend, timings_ms,
+    citations (n, doc_id, title, quote, start, end, score, page, section), retrieved, backend,
+    timings_ms,
     error.
     """
     if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:
@@ -316,13 +329,15 @@ def build_app(settings: UISettings) -> gr.Blocks:
                         js_on_load=_static("document.js"),
                         max_height=620,
                     )
+                with gr.Tab("Library", id="library"):
+                    within = library_tab(services)
 
         def answer(*args):
             yield from respond(services, *args)
 
         answer_event = {
             "fn": answer,
-            "inputs": [question, chat, answers, backend, top_k, show_scores],
+            "inputs": [question, chat, answers, backend, top_k, show_scores, within],
             "outputs": [question, chat, answers, sources, tabs],
             "api_visibility": "private",
             "concurrency_id": "answer",

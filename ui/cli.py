@@ -35,7 +35,8 @@ def index_command(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Index .txt, .md and .html files (folders recursively); unchanged files are skipped."""
+    """Index .txt, .md, .html, .pdf and .docx files (folders recursively); unchanged files are
+    skipped."""
     from index.indexer import index_paths
     from index.lock import write_lock
     from index.store import StoreError
@@ -183,7 +184,9 @@ def _print_answer(answer) -> None:
     elif not answer.abstained:
         typer.echo(answer.answer)
     for citation in answer.citations:
-        typer.echo(f'  [{citation.n}] {citation.title} ({citation.doc_id}): "{citation.quote}"')
+        where = ", ".join(filter(None, (citation.doc_id, citation.section)))
+        where += f", p. {citation.page}" if citation.page else ""
+        typer.echo(f'  [{citation.n}] {citation.title} ({where}): "{citation.quote}"')
     if answer.abstained or answer.error:
         for passage in answer.retrieved[:3]:
             typer.echo(f"  - {passage.title} ({passage.doc_id}): {passage.text[:200]}…")

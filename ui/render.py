@@ -20,6 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from index.layout import Layout
+from rag.library import Entry
 from rag.quotes import shorten
 from rag.types import Answer, Citation, Passage
 
@@ -136,6 +138,9 @@ def _citation_card(
         quote=citation.quote,
         after=citation.after,
         metadata=citation.model_dump(include={"publisher", "author", "date"}),
+        where=" · ".join(
+            filter(None, (f"p. {citation.page}" if citation.page else "", citation.section))
+        ),
         show_scores=show_scores,
         passage=passage,
     )
@@ -200,20 +205,56 @@ def document_html(
     sections: Sequence[tuple[int, int]],
     start: int,
     end: int,
+    layout: Layout | None = None,
 ) -> str:
     """The cleaned document (its body sections, as indexed), with [start, end) highlighted.
 
     Only the body is ever shown, whatever range is asked for: page chrome between sections is
     left out (a thin rule marks the gap), and a range outside the body highlights nothing.
+    A paged document marks where each page starts ("p. 3"); the head names the quote's page.
     """
+    layout = layout or Layout()
     parts = []
-    for a, b in sorted(sections):
+    for a, b in _paged(sorted(sections), layout.pages):
         s, e = max(a, start), min(b, end)
         if s >= e:  # nothing to highlight: the whole section comes before the (empty) quote
             s = e = b
-        parts.append((text[a:s], text[s:e], text[e:b]))
-    return str(_html("document", "document", title=title, metadata=metadata, sections=parts))
+        parts.append((layout.page_at(a), text[a:s], text[s:e], text[e:b]))
+    return str(
+        _html(
+            "document",
+            "document",
+            title=title,
+            metadata=metadata,
+            sections=parts,
+            page=layout.page_at(start),
+            pages=len(layout.pages),
+        )
+    )
+
+
+def _paged(sections: list[tuple[int, int]], pages: list[int]) -> list[tuple[int, int]]:
+    """Sections cut where a page starts inside them."""
+    cut = []
+    for a, b in sections:
+        for page in (p for p in pages if a < p < b):
+            cut.append((a, page))
+            a = page
+        cut.append((a, b))
+    return cut
 
 
 def document_message_html(message: str) -> str:
     return str(_html("document", "message", text=message))
+
+
+# --- the library ---------------------------------------------------------------------------
+
+
+def library_html(entries: Sequence[Entry]) -> str:
+    return str(_html("library", "library", entries=entries))
+
+
+def upload_results_html(rows: Sequence[tuple[str, str, str]]) -> str:
+    """(file name, status, what happened) per uploaded file."""
+    return str(_html("library", "upload_results", rows=rows))

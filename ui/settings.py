@@ -10,3 +10,5 @@ class UISettings(Settings):
     ui_port: int = 7860
     ui_user: str | None = None
     ui_password: str | None = None
+    ui_allow_upload: bool = False  # uploads from other hosts without a login (see ui.access)
+    upload_max_bytes: int = 20_000_000

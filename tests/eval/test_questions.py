@@ -121,7 +121,10 @@ def test_a_conversation_becomes_its_turns_in_order(tmp_path):
         {"question": "What will it cost?", "answerable": False},
     ]  # fmt: skip
     path.write_text(json.dumps({"id": "c1", "turns": turns}) + "\n")
-    (tmp_path / "a.txt").write_text("The railway is 200 km long.")
+    (tmp_path / "a.txt").write_text(
+        "The new railway between the two countries is 200 km long, officials said on Monday.\n"
+        "Work on the line is expected to begin next year and to last about four years.\n"
+    )
     first, second = load_questions(path, tmp_path)
     assert (first.id, first.conversation, first.turn, first.kind) == ("c1#1", "c1", 1, "number")
     assert (second.id, second.turn, second.kind) == ("c1#2", 2, "follow-up")

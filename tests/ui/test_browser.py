@@ -6,22 +6,11 @@ each test opens a fresh page. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
-from corpus import ARTIFACTS, SEEDS
+from browsing import CHROMIUM, ask, last_answer, serving, shoot
+from corpus import SEEDS
 from ports import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-TIMEOUT_MS = 90_000  # a loaded 2-core machine answers in seconds; allow for the worst
 HOSTILE = """Falcon Watch
 
 The Zanzibar falcon sanctuary opened on Tuesday with forty rescued birds in its new aviary. \
@@ -41,7 +30,6 @@ def served(tmp_path_factory, embedder):
     from index.chunking import ChunkSpec
     from index.indexer import index_paths
     from index.store import ChunkStore, open_client
-    from ui.app import build_app, launch
     from ui.settings import UISettings
 
     root = tmp_path_factory.mktemp("ui")
@@ -57,55 +45,8 @@ def served(tmp_path_factory, embedder):
         backend="extractive",
         backend_options={"openai": {"base_url": down}},
     )
-    demo = build_app(settings)
-    launch(demo, settings, block=False)
-    yield f"http://127.0.0.1:{settings.ui_port}", hostile
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, served):
-    """A fresh page on the app, recording every request host and every dialog."""
-    url, _ = served
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.hosts, page.dialogs = set(), []
-    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url, wait_until="load")
-    page.locator("#question textarea").wait_for()
-    yield page
-    page.close()
-
-
-def ask(page, question: str) -> None:
-    """Type a question, send it, wait for the final reply: an answer's meta line, or an error."""
-    done = page.locator("#chat .meta, #chat .error")
-    before = done.count()
-    page.locator("#question textarea").fill(question)
-    page.keyboard.press("Enter")
-    done.nth(before).wait_for()
-
-
-def last_answer(page):
-    return page.locator("#chat [data-testid=bot]").last
-
-
-def shoot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
+    with serving(settings) as url:
+        yield url, hostile
 
 
 def test_a_cited_answer_its_quote_its_document_and_a_follow_up(page):

@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 
 from corpus import SEEDS
 
+from index.layout import Layout
+from rag.library import Entry
 from rag.quotes import paragraph
 from rag.types import Answer, AnswerSentence, Citation, Passage
 from ui import render
@@ -259,3 +261,34 @@ def test_every_untrusted_field_is_escaped_by_the_templates():
         assert "<script" not in html and "&lt;script&gt;" in html
     assert all("\n" not in html for html in chat)
     assert f'data-doc="{render.esc(HOSTILE)}"' in panels[0]
+
+
+def test_a_citation_card_says_where_the_quote_sits():
+    paged = _citation().model_copy(update={"page": 3, "section": "Cooperation"})
+    assert '<span class="where">p. 3 · Cooperation</span>' in render.citation_card(paged, 1, False)
+    assert 'class="where"' not in render.citation_card(_citation(), 1, False)
+
+
+def test_a_paged_document_marks_its_pages_and_names_the_quote_s_page():
+    citation = _citation()
+    middle = (citation.start + citation.end) // 2  # page 2 starts inside the body section
+    layout = Layout(pages=[0, middle - 300, middle + 300])
+    body = [(citation.start - 400, citation.end + 400)]
+    html = render.document_html("Title", {}, SOURCE, body, citation.start, citation.end, layout)
+    assert '<div class="doc-page">Page 2 of 3</div>' in html
+    marks = [f'<div class="page-mark" id="page-{n}">p. {n}</div>' for n in (1, 2, 3)]
+    assert all(mark in html for mark in marks)
+    assert html.index(marks[1]) < html.index("id='doc-quote'") < html.index(marks[2])
+    plain = render.document_html("Title", {}, SOURCE, body, citation.start, citation.end)
+    assert "page-mark" not in plain and "doc-page" not in plain
+
+
+def test_the_library_lists_each_document_and_upload_results_say_what_happened():
+    indexed = "2026-11-30T01:02:03+00:00"
+    entry = Entry("a.pdf", "<b>Title</b>", "Ada", "2024-01-02", "pdf", 4, 11, indexed)
+    html = render.library_html([entry])
+    assert "&lt;b&gt;Title&lt;/b&gt;" in html and "Ada · 2024-01-02" in html
+    assert "PDF · 4 pages · 11 chunks · indexed 2026-11-30 01:02:03 UTC · a.pdf" in html
+    assert "No documents" in render.library_html([])
+    rows = render.upload_results_html([("x<y>.pdf", "skipped", "skipped: empty file")])
+    assert '<tr class="skipped"><td>x&lt;y&gt;.pdf</td><td>skipped: empty file</td></tr>' in rows

@@ -20,7 +20,7 @@ from corpus import SEEDS
 from ports import free_port
 
 from ui import render
-from ui.access import exposure_warning, login
+from ui.access import exposure_warning, login, upload_allowed
 from ui.app import Services, build_app, launch
 from ui.settings import UISettings
 
@@ -103,6 +103,17 @@ def test_exposure_rules():
         assert "WITHOUT a login" in exposure_warning(UISettings(ui_host=host))
     with pytest.raises(ValueError, match="both RAG_UI_USER and RAG_UI_PASSWORD"):
         login(UISettings(ui_user=USER))
+
+
+def test_upload_rules():
+    assert upload_allowed(UISettings(ui_host="127.0.0.1"))
+    assert upload_allowed(UISettings(ui_host="0.0.0.0", ui_user=USER, ui_password=PASSWORD))
+    exposed = UISettings(ui_host="0.0.0.0")
+    assert not upload_allowed(exposed)
+    assert "Uploading is off" in exposure_warning(exposed)
+    opened = UISettings(ui_host="0.0.0.0", ui_allow_upload=True)
+    assert upload_allowed(opened)
+    assert "Uploading is ON" in exposure_warning(opened)
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
