@@ -4,7 +4,8 @@ One `Services` object per process holds the pipelines (one per backend, so the l
 is loaded once) and the store; every browser session shares it. Sessions keep their own
 conversation: the chat messages and the list of `Answer`s, whose citations feed the sources
 panel. The page makes no request beyond its own server: system fonts, no analytics, no share
-link. `/ask` is the scripting endpoint (see `ask`).
+link. `/ask` is the scripting endpoint (see `ask`); the same server answers the
+OpenAI-compatible API under /v1 (`ui.api`), with the same pipelines.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
+from starlette.routing import Mount
 
 from index.store import StoreError
 from rag import factory
@@ -26,7 +29,8 @@ from rag.pipeline import AnswerPipeline
 from rag.quotes import shorten
 from rag.types import Answer, Completed, QuestionError, TextDelta
 from ui import render
-from ui.access import login
+from ui.access import check_api_key, login
+from ui.api import create_api
 from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +52,7 @@ MAX_EXAMPLES = 4
 
 
 class Services:
-    """The parts every session shares: one pipeline per backend, and the store."""
+    """The parts every session and API request shares: one pipeline per backend, the store."""
 
     def __init__(self, settings: UISettings) -> None:
         self.settings = settings
@@ -356,6 +360,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
         api_ask.__doc__ = ask.__doc__
         gr.api(api_ask, api_name="ask", concurrency_id="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.openai_api = create_api(settings, services.pipeline)  # served by `launch` under /v1
     return demo
 
 
@@ -363,7 +368,10 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
-    """Serve the page; returns (app, local_url, share_url) like `Blocks.launch`."""
+    """Serve the page and the /v1 API; returns (app, local_url, share_url) like
+    `Blocks.launch`. ValueError when the API would need a key and has none."""
+    check_api_key(settings)
+    api: FastAPI = demo.openai_api
     return demo.launch(
         server_name=settings.ui_host,
         server_port=settings.ui_port,
@@ -378,4 +386,5 @@ def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
         footer_links=["api"],
         theme=theme(),
         css=_static("app.css"),
+        app_kwargs={"routes": [Mount("/v1", api)]},  # before Gradio's own routes
     )

@@ -202,7 +202,7 @@ def ui_command(
     ] = None,
     backend: BackendOption = None,
 ) -> None:
-    """Serve the chat page in the browser; the API endpoint /ask answers scripts."""
+    """Serve the chat page in the browser; /ask and the OpenAI-compatible /v1 answer scripts."""
     from rag.backends.base import available
     from ui.settings import UISettings
 
@@ -211,10 +211,10 @@ def ui_command(
     settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
     if settings.backend not in available():
         fail(f"unknown backend {settings.backend!r}; choose one of: {', '.join(available())}", 2)
-    from ui.access import exposure_warning, login
+    from ui.access import check_api_key, exposure_warning
 
     try:
-        login(settings)
+        check_api_key(settings)  # and the login's two halves
     except ValueError as error:
         fail(str(error), 2)
     if warning := exposure_warning(settings):

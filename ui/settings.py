@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from rag.settings import Settings
 
 
@@ -10,3 +12,4 @@ class UISettings(Settings):
     ui_port: int = 7860
     ui_user: str | None = None
     ui_password: str | None = None
+    api_key: SecretStr | None = None  # Bearer token of /v1; see ui.access.check_api_key
