@@ -24,11 +24,11 @@ from starlette.routing import Mount
 from index.store import StoreError
 from rag import factory
 from rag.backends.base import BackendError, available
+from rag.chats import ChatStore, ChatStoreError
 from rag.library import Library
 from rag.pipeline import AnswerPipeline
-from rag.quotes import shorten
 from rag.types import Answer, Completed, QuestionError, TextDelta
-from ui import render
+from ui import history, render
 from ui.access import check_api_key, login
 from ui.api import create_api
 from ui.settings import UISettings
@@ -59,6 +59,8 @@ class Services:
         self._pipelines: dict[str, AnswerPipeline] = {}
         self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
         self._store = None
+        self._chats_lock = threading.Lock()
+        self._chats: ChatStore | None = None
 
     def pipeline(self, backend: str) -> AnswerPipeline:
         with self._lock:
@@ -71,6 +73,16 @@ class Services:
             if self._store is None:
                 self._store = factory.store(self.settings)
             return self._store
+
+    def chats(self) -> ChatStore | None:
+        """The saved chats' database; None while it cannot be opened (tried again next time)."""
+        with self._chats_lock:
+            if self._chats is None:
+                try:
+                    self._chats = ChatStore.from_settings(self.settings)
+                except ChatStoreError as error:
+                    log.warning("saved chats: %s", error)
+            return self._chats
 
     def warm_up(self, question: str) -> None:
         """Before the first visitor: load the embedder and the default backend, build BM25; an
@@ -109,14 +121,6 @@ class Services:
 # --- chat events -----------------------------------------------------------------------------
 
 
-def _user(html: str) -> dict[str, str]:
-    return {"role": "user", "content": html}
-
-
-def _assistant(html: str) -> dict[str, str]:
-    return {"role": "assistant", "content": html}
-
-
 def _history(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, a.answer) for a in answers if not a.error]
 
@@ -136,8 +140,8 @@ def respond(
     started = time.perf_counter()
     skip = gr.skip()
     if question:
-        messages.append(_user(render.question_html(shorten(question, 600))))
-    messages.append(_assistant(render.pending_html()))
+        messages.append(render.user_message(question))
+    messages.append(render.assistant_message(render.pending_html()))
     yield "", messages, skip, skip, skip
     try:
         pipe = services.pipeline(backend)
@@ -147,7 +151,7 @@ def respond(
             match event:
                 case TextDelta(piece):
                     text += piece
-                    messages[-1] = _assistant(render.streaming_html(text))
+                    messages[-1] = render.assistant_message(render.streaming_html(text))
                     yield skip, messages, skip, skip, skip
                 case Completed(answer):
                     pass
@@ -155,12 +159,12 @@ def respond(
         answers.append(answer)
         sources = render.sources_html(answers, show_scores)
     except (QuestionError, StoreError, BackendError) as error:
-        messages[-1] = _assistant(render.error_html(_sentence(str(error))))
+        messages[-1] = render.assistant_message(render.error_html(_sentence(str(error))))
         yield skip, messages, skip, skip, skip
         return
     except Exception as error:
         log.exception("answering %r failed", question)
-        messages[-1] = _assistant(
+        messages[-1] = render.assistant_message(
             render.error_html(
                 f"Something went wrong while answering ({type(error).__name__}: {error}).",
                 "The details are in the server log.",
@@ -169,7 +173,7 @@ def respond(
         yield skip, messages, skip, skip, skip
         return
     elapsed = time.perf_counter() - started
-    messages[-1] = _assistant(render.answer_html(answer, len(answers), elapsed))
+    messages[-1] = render.assistant_message(render.answer_html(answer, len(answers), elapsed))
     yield skip, messages, answers, sources, gr.Tabs(selected="sources")
 
 
@@ -246,6 +250,18 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
         answers = gr.State([])
+        chat_id = gr.State(None)  # the saved chat on show; None until its first answer
+        positions = gr.State({})  # which chat message shows which answer (for ratings)
+        rating = gr.State(None)  # [message index, liked] of the last thumbs up/down
+        with gr.Sidebar(label="Chats", elem_id="chats-sidebar"):
+            chat_list = gr.Radio([], label="Your chats", elem_id="chat-list")
+            history_note = gr.Markdown(elem_id="history-note")
+            chat_title = gr.Textbox(label="Title", elem_id="chat-title", max_lines=1)
+            with gr.Row():
+                rename = gr.Button("Rename", size="sm", elem_id="rename-chat")
+                delete = gr.Button("Delete", size="sm", variant="stop", elem_id="delete-chat")
+            export = gr.Button("Export as Markdown", size="sm", elem_id="export-chat")
+            export_file = gr.File(label="Markdown", visible=False, elem_id="export-file")
         with gr.Column(elem_id="title"):
             gr.Markdown(
                 "# Ask the documents\nAnswers come only from the indexed documents, and every "
@@ -260,9 +276,15 @@ def build_app(settings: UISettings) -> gr.Blocks:
                     height=560,
                     latex_delimiters=[],
                     buttons=["copy"],
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),
                     placeholder="**Ask a question about the documents**, or pick an example.",
                     examples=examples or None,
+                )
+                comment = gr.Textbox(
+                    visible=False,
+                    show_label=False,
+                    elem_id="rating-comment",
+                    placeholder="A comment on your rating (optional), then Enter",
                 )
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
@@ -317,14 +339,25 @@ def build_app(settings: UISettings) -> gr.Blocks:
             "concurrency_id": "answer",
             "show_progress": "hidden",
         }
-        gr.on([question.submit, send.click], **answer_event)
+
+        def save(chat_id, answers, messages, positions, request: gr.Request):
+            user = history.user_of(request)
+            return history.save(services.chats(), user, chat_id, answers, messages, positions)
+
+        save_event = {
+            "fn": save,
+            "inputs": [chat_id, answers, chat, positions],
+            "outputs": [chat_id, positions, chat_list, history_note],
+            "api_visibility": "private",
+        }
+        gr.on([question.submit, send.click], **answer_event).then(**save_event)
 
         def pick_example(event: gr.SelectData) -> str:
             return event.value["text"]
 
         chat.example_select(pick_example, None, question, api_visibility="private").then(
             **answer_event
-        )
+        ).then(**save_event)
         show_scores.change(
             lambda kept, scores: render.sources_html(kept, scores),
             [answers, show_scores],
@@ -343,11 +376,12 @@ def build_app(settings: UISettings) -> gr.Blocks:
         )
         gr.on(
             [clear.click, chat.clear],
-            lambda: ([], [], render.empty_sources_html(), ""),
+            lambda: ([], [], render.empty_sources_html(), "", None, {}, None, ""),
             None,
-            [chat, answers, sources, question],
+            [chat, answers, sources, question, chat_id, positions, chat_list, chat_title],
             api_visibility="private",
         )
+        _history_events(services, locals())
 
         def api_ask(
             question: str,
@@ -362,6 +396,80 @@ def build_app(settings: UISettings) -> gr.Blocks:
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     demo.openai_api = create_api(settings, services.pipeline)  # served by `launch` under /v1
     return demo
+
+
+def _history_events(services: Services, c: dict[str, Any]) -> None:
+    """The sidebar's events: list on load, open, rename, delete, export; ratings."""
+    private = {"api_visibility": "private"}
+
+    def listed(request: gr.Request):
+        return history.chat_list(services.chats(), history.user_of(request))
+
+    c["demo"].load(listed, None, [c["chat_list"], c["history_note"]], **private)
+
+    def opened(chat_id: str, show_scores: bool, request: gr.Request):
+        shown = history.open_chat(services.chats(), history.user_of(request), chat_id, show_scores)
+        return chat_id, *shown
+
+    c["chat_list"].input(
+        opened,
+        [c["chat_list"], c["show_scores"]],
+        [c["chat_id"], c["chat"], c["answers"], c["sources"], c["positions"], c["chat_title"],
+         c["history_note"]],
+        **private,
+    )  # fmt: skip
+
+    def renamed(chat_id: str | None, title: str, request: gr.Request):
+        return history.rename(services.chats(), history.user_of(request), chat_id, title)
+
+    c["rename"].click(
+        renamed, [c["chat_id"], c["chat_title"]], [c["chat_list"], c["history_note"]], **private
+    )
+
+    def deleted(chat_id: str | None, request: gr.Request):
+        listing = history.delete(services.chats(), history.user_of(request), chat_id)
+        return [], [], render.empty_sources_html(), None, {}, "", *listing
+
+    c["delete"].click(
+        deleted,
+        [c["chat_id"]],
+        [c["chat"], c["answers"], c["sources"], c["chat_id"], c["positions"], c["chat_title"],
+         c["chat_list"], c["history_note"]],
+        **private,
+    )  # fmt: skip
+
+    def exported(chat_id: str | None, request: gr.Request):
+        path = history.markdown_file(services.chats(), history.user_of(request), chat_id)
+        if path is None:
+            gr.Warning("Ask a question first: there is no saved chat to export.")
+        return gr.File(value=path, visible=path is not None)
+
+    c["export"].click(exported, [c["chat_id"]], [c["export_file"]], **private)
+
+    def rated(chat_id, positions, event: gr.LikeData, request: gr.Request):
+        index = event.index if isinstance(event.index, int) else event.index[0]
+        liked = bool(event.liked)
+        note = history.rate(
+            services.chats(), history.user_of(request), chat_id, positions, index, liked
+        )
+        gr.Info(note)
+        return [index, liked], gr.Textbox(visible=note.startswith("Thank"), value="")
+
+    c["chat"].like(rated, [c["chat_id"], c["positions"]], [c["rating"], c["comment"]], **private)
+
+    def commented(chat_id, positions, rating, text: str, request: gr.Request):
+        if rating:
+            index, liked = rating
+            user = history.user_of(request)
+            gr.Info(history.rate(services.chats(), user, chat_id, positions, index, liked, text))
+        return gr.Textbox(visible=False, value="")
+
+    c["comment"].submit(
+        commented,
+        [c["chat_id"], c["positions"], c["rating"], c["comment"]],
+        [c["comment"]],
+        **private,
+    )
 
 
 # --- launching -------------------------------------------------------------------------------

@@ -6,22 +6,13 @@ each test opens a fresh page. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from corpus import ARTIFACTS, SEEDS
+from browser import CHROMIUM, TIMEOUT_MS, ask, last_answer, shoot
+from corpus import SEEDS
 from ports import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-TIMEOUT_MS = 90_000  # a loaded 2-core machine answers in seconds; allow for the worst
 HOSTILE = """Falcon Watch
 
 The Zanzibar falcon sanctuary opened on Tuesday with forty rescued birds in its new aviary. \
@@ -63,16 +54,6 @@ def served(tmp_path_factory, embedder):
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, served):
     """A fresh page on the app, recording every request host and every dialog."""
@@ -86,26 +67,6 @@ def page(browser, served):
     page.locator("#question textarea").wait_for()
     yield page
     page.close()
-
-
-def ask(page, question: str) -> None:
-    """Type a question, send it, wait for the final reply: an answer's meta line, or an error."""
-    done = page.locator("#chat .meta, #chat .error")
-    before = done.count()
-    page.locator("#question textarea").fill(question)
-    page.keyboard.press("Enter")
-    done.nth(before).wait_for()
-
-
-def last_answer(page):
-    return page.locator("#chat [data-testid=bot]").last
-
-
-def shoot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def test_a_cited_answer_its_quote_its_document_and_a_follow_up(page):
