@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from rag.settings import Settings
 from rag.types import Answer
 
+DEFAULT_FILE = "chats.db"  # in the data folder (store_dir), beside the Chroma store
 TITLE_CHARS = 80
 BUSY_TIMEOUT_MS = 5000
 
@@ -99,7 +100,7 @@ class Feedback:
 
 
 def chats_url(settings: Settings) -> str:
-    return settings.chats_url or f"sqlite:///{Path(settings.store_dir).resolve() / 'chats.db'}"
+    return settings.chats_url or f"sqlite:///{Path(settings.store_dir).resolve() / DEFAULT_FILE}"
 
 
 def _now() -> datetime:

@@ -90,8 +90,10 @@ def _drop(settings: Settings) -> None:
             if name in [c.name for c in client.list_collections()]:
                 client.delete_collection(name)
         return
-    for child in settings.store_dir.iterdir():
-        if child.name != "write.lock":
+    from rag.chats import DEFAULT_FILE
+
+    for child in settings.store_dir.iterdir():  # the index only: not the lock, not saved chats
+        if child.name != "write.lock" and not child.name.startswith(DEFAULT_FILE):
             shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
