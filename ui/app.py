@@ -28,7 +28,7 @@ from rag.chats import ChatStore, ChatStoreError
 from rag.library import Library
 from rag.pipeline import AnswerPipeline
 from rag.types import Answer, Completed, QuestionError, TextDelta
-from ui import history, render
+from ui import render, sidebar
 from ui.access import check_api_key, login
 from ui.api import create_api
 from ui.settings import UISettings
@@ -250,18 +250,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
         answers = gr.State([])
-        chat_id = gr.State(None)  # the saved chat on show; None until its first answer
-        positions = gr.State({})  # which chat message shows which answer (for ratings)
-        rating = gr.State(None)  # [message index, liked] of the last thumbs up/down
-        with gr.Sidebar(label="Chats", elem_id="chats-sidebar"):
-            chat_list = gr.Radio([], label="Your chats", elem_id="chat-list")
-            history_note = gr.Markdown(elem_id="history-note")
-            chat_title = gr.Textbox(label="Title", elem_id="chat-title", max_lines=1)
-            with gr.Row():
-                rename = gr.Button("Rename", size="sm", elem_id="rename-chat")
-                delete = gr.Button("Delete", size="sm", variant="stop", elem_id="delete-chat")
-            export = gr.Button("Export as Markdown", size="sm", elem_id="export-chat")
-            export_file = gr.File(label="Markdown", visible=False, elem_id="export-file")
+        saved = sidebar.build()
         with gr.Column(elem_id="title"):
             gr.Markdown(
                 "# Ask the documents\nAnswers come only from the indexed documents, and every "
@@ -280,12 +269,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
                     placeholder="**Ask a question about the documents**, or pick an example.",
                     examples=examples or None,
                 )
-                comment = gr.Textbox(
-                    visible=False,
-                    show_label=False,
-                    elem_id="rating-comment",
-                    placeholder="A comment on your rating (optional), then Enter",
-                )
+                saved.comment.render()
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         elem_id="question",
@@ -340,16 +324,8 @@ def build_app(settings: UISettings) -> gr.Blocks:
             "show_progress": "hidden",
         }
 
-        def save(chat_id, answers, messages, positions, request: gr.Request):
-            user = history.user_of(request)
-            return history.save(services.chats(), user, chat_id, answers, messages, positions)
-
-        save_event = {
-            "fn": save,
-            "inputs": [chat_id, answers, chat, positions],
-            "outputs": [chat_id, positions, chat_list, history_note],
-            "api_visibility": "private",
-        }
+        page = sidebar.Page(demo, chat, answers, sources, show_scores)
+        save_event = sidebar.save_event(services.chats, saved, page)
         gr.on([question.submit, send.click], **answer_event).then(**save_event)
 
         def pick_example(event: gr.SelectData) -> str:
@@ -376,12 +352,12 @@ def build_app(settings: UISettings) -> gr.Blocks:
         )
         gr.on(
             [clear.click, chat.clear],
-            lambda: ([], [], render.empty_sources_html(), "", None, {}, None, ""),
+            lambda: ([], [], render.empty_sources_html(), "", *sidebar.CLEARED),
             None,
-            [chat, answers, sources, question, chat_id, positions, chat_list, chat_title],
+            [chat, answers, sources, question, *saved.cleared],
             api_visibility="private",
         )
-        _history_events(services, locals())
+        sidebar.wire(services.chats, saved, page)
 
         def api_ask(
             question: str,
@@ -396,80 +372,6 @@ def build_app(settings: UISettings) -> gr.Blocks:
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     demo.openai_api = create_api(settings, services.pipeline)  # served by `launch` under /v1
     return demo
-
-
-def _history_events(services: Services, c: dict[str, Any]) -> None:
-    """The sidebar's events: list on load, open, rename, delete, export; ratings."""
-    private = {"api_visibility": "private"}
-
-    def listed(request: gr.Request):
-        return history.chat_list(services.chats(), history.user_of(request))
-
-    c["demo"].load(listed, None, [c["chat_list"], c["history_note"]], **private)
-
-    def opened(chat_id: str, show_scores: bool, request: gr.Request):
-        shown = history.open_chat(services.chats(), history.user_of(request), chat_id, show_scores)
-        return chat_id, *shown
-
-    c["chat_list"].input(
-        opened,
-        [c["chat_list"], c["show_scores"]],
-        [c["chat_id"], c["chat"], c["answers"], c["sources"], c["positions"], c["chat_title"],
-         c["history_note"]],
-        **private,
-    )  # fmt: skip
-
-    def renamed(chat_id: str | None, title: str, request: gr.Request):
-        return history.rename(services.chats(), history.user_of(request), chat_id, title)
-
-    c["rename"].click(
-        renamed, [c["chat_id"], c["chat_title"]], [c["chat_list"], c["history_note"]], **private
-    )
-
-    def deleted(chat_id: str | None, request: gr.Request):
-        listing = history.delete(services.chats(), history.user_of(request), chat_id)
-        return [], [], render.empty_sources_html(), None, {}, "", *listing
-
-    c["delete"].click(
-        deleted,
-        [c["chat_id"]],
-        [c["chat"], c["answers"], c["sources"], c["chat_id"], c["positions"], c["chat_title"],
-         c["chat_list"], c["history_note"]],
-        **private,
-    )  # fmt: skip
-
-    def exported(chat_id: str | None, request: gr.Request):
-        path = history.markdown_file(services.chats(), history.user_of(request), chat_id)
-        if path is None:
-            gr.Warning("Ask a question first: there is no saved chat to export.")
-        return gr.File(value=path, visible=path is not None)
-
-    c["export"].click(exported, [c["chat_id"]], [c["export_file"]], **private)
-
-    def rated(chat_id, positions, event: gr.LikeData, request: gr.Request):
-        index = event.index if isinstance(event.index, int) else event.index[0]
-        liked = bool(event.liked)
-        note = history.rate(
-            services.chats(), history.user_of(request), chat_id, positions, index, liked
-        )
-        gr.Info(note)
-        return [index, liked], gr.Textbox(visible=note.startswith("Thank"), value="")
-
-    c["chat"].like(rated, [c["chat_id"], c["positions"]], [c["rating"], c["comment"]], **private)
-
-    def commented(chat_id, positions, rating, text: str, request: gr.Request):
-        if rating:
-            index, liked = rating
-            user = history.user_of(request)
-            gr.Info(history.rate(services.chats(), user, chat_id, positions, index, liked, text))
-        return gr.Textbox(visible=False, value="")
-
-    c["comment"].submit(
-        commented,
-        [c["chat_id"], c["positions"], c["rating"], c["comment"]],
-        [c["comment"]],
-        **private,
-    )
 
 
 # --- launching -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ opens with its sources; rename, rate, export, delete; stored under the login's n
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,13 @@ def test_a_chat_survives_a_reload_with_its_sources(browser, served):
     page.keyboard.press("Enter")
     page.locator("#rating-comment").wait_for(state="hidden")
     page.locator("#export-chat").click()
-    page.locator("#export-file a").first.wait_for()
+    link = page.locator("#export-file a").first
+    link.wait_for()
+    exported = page.request.get(link.get_attribute("href")).text()
+    assert exported.startswith("# Railway questions\n\n## How long will the Iran-Turkey railway")
+    assert "> Reports say that this railway will be approximately 200 kilometers long." in exported
+    page.set_content(f"<pre style='white-space: pre-wrap'>{html.escape(exported)}</pre>")
+    shoot(page, "exported-chat")
 
     page.close()
     store = ChatStore(chats_url)
