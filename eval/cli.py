@@ -264,6 +264,9 @@ def _show(result: dict, out: Path) -> None:
 
 def load(
     sessions: Annotated[int, typer.Option(help="extractive sessions at once")] = 25,
+    api_sessions: Annotated[
+        int, typer.Option(help="extractive OpenAI-API clients at once; 0 to skip")
+    ] = 25,
     llamacpp_sessions: Annotated[int, typer.Option(help="0 to skip llamacpp")] = 4,
     questions: Annotated[int, typer.Option(help="per extractive session")] = 4,
     llamacpp_questions: Annotated[int, typer.Option(help="per llamacpp session")] = 2,
@@ -272,7 +275,7 @@ def load(
         Path | None, typer.Option("--json", help="also write the figures here")
     ] = None,
 ) -> None:
-    """A bounded load run against the served chat page (`rag ui` in its own process)."""
+    """A bounded load run against the served chat page and its /v1 API (`rag ui`, own process)."""
     import tempfile
     from dataclasses import asdict
 
@@ -280,6 +283,8 @@ def load(
     from rag.settings import Settings
 
     plan = [("extractive", sessions, questions)]
+    if api_sessions:
+        plan.append(("extractive", api_sessions, questions, "api"))
     if llamacpp_sessions:
         plan.append(("llamacpp", llamacpp_sessions, llamacpp_questions))
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:

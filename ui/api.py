@@ -36,6 +36,7 @@ from ui.settings import UISettings
 CONCURRENCY = 4  # answers computed at once; more requests wait
 MAX_WAITING = 256  # beyond this a request is refused at once (503), never dropped silently
 PRESENTATION_ONLY = {"before", "after"}  # the page's context around a quote
+BEARER = HTTPBearer(auto_error=False)  # module level: FastAPI resolves annotations here
 
 
 class ApiError(Exception):
@@ -172,11 +173,10 @@ def create_api(settings: UISettings, pipeline) -> FastAPI:
     """The /v1 app; `pipeline(backend)` returns the shared pipeline of a backend."""
     api = FastAPI(title="rag-chat OpenAI-compatible API", docs_url=None, redoc_url=None)
     limiter = anyio.CapacityLimiter(CONCURRENCY)
-    bearer = HTTPBearer(auto_error=False)
     key = settings.api_key.get_secret_value() if settings.api_key else None
 
     def authorised(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> None:
         if key is None:
             return
