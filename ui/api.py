@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 
 from index.store import StoreError
 from rag.backends.base import BackendError, available
@@ -231,6 +232,11 @@ def create_api(settings: UISettings, pipeline) -> FastAPI:
         return JSONResponse(completion_json(answer, request.model, completion_id))
 
     return api
+
+
+def mounted(api: FastAPI) -> list[Mount]:
+    """The routes that serve `api` under /v1 (on the page's server, or alone)."""
+    return [Mount("/v1", api)]
 
 
 def _answer(pipeline, request: ChatRequest) -> Answer:

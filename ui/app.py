@@ -19,7 +19,6 @@ from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
-from starlette.routing import Mount
 
 from index.store import StoreError
 from rag import factory
@@ -30,7 +29,7 @@ from rag.pipeline import AnswerPipeline
 from rag.types import Answer, Completed, QuestionError, TextDelta
 from ui import render, sidebar
 from ui.access import check_api_key, login
-from ui.api import create_api
+from ui.api import create_api, mounted
 from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
@@ -396,5 +395,5 @@ def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
         footer_links=["api"],
         theme=theme(),
         css=_static("app.css"),
-        app_kwargs={"routes": [Mount("/v1", api)]},  # before Gradio's own routes
+        app_kwargs={"routes": mounted(api)},  # before Gradio's own routes
     )

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from ports import free_port
 
+from eval.processes import ServerProcess
 from rag.backends.base import available
 from rag.types import Citation
 from ui.access import check_api_key
@@ -292,3 +293,20 @@ def test_citations_keep_every_field_but_the_page_context():
     assert shown["quote"] == "q" and shown["start"] == 3 and shown["doc_id"] == "d"
     assert "before" not in shown and "after" not in shown
     assert set(shown) == set(Citation.model_fields) - {"before", "after"}
+
+
+def test_rag_serve_answers_the_api_without_the_page(corpus_store, tmp_path):
+    """On loopback without a login no key is needed: the API is as open as the page."""
+    store_dir = corpus_store.client.get_settings().persist_directory
+    env = {**os.environ, "RAG_STORE_DIR": store_dir}
+    env.pop("RAG_API_KEY", None)
+    port = free_port()
+    command = [RAG, "serve", "--port", port, "--backend", "extractive"]
+    with ServerProcess(command, port, ready_path="/v1/models", env=env, log=tmp_path / "log"):
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="any")
+        completion = client.chat.completions.create(
+            model="extractive", messages=[{"role": "user", "content": RAILWAY}]
+        )
+        assert "200 kilometers" in completion.choices[0].message.content
+        assert_exact(completion.model_extra["citations"], corpus_store)
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 404  # no page
