@@ -12,12 +12,12 @@ cannot be taken back. So the content chunks follow once the answer is checked.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -40,25 +40,15 @@ PRESENTATION_ONLY = {"before", "after"}  # the page's context around a quote
 BEARER = HTTPBearer(auto_error=False)  # module level: FastAPI resolves annotations here
 
 
+@dataclass
 class ApiError(Exception):
     """An error in OpenAI's shape with its HTTP status."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        code: str | None = None,
-        param: str | None = None,
-        kind: str = "invalid_request_error",
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.param, self.kind = (
-            status,
-            message,
-            code,
-            param,
-            kind,
-        )
+    status: int
+    message: str
+    code: str | None = None
+    param: str | None = None
+    kind: str = "invalid_request_error"
 
     def response(self) -> JSONResponse:
         body = {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}
@@ -100,44 +90,96 @@ def citation_json(citation: Citation) -> dict[str, Any]:
     return citation.model_dump(exclude=PRESENTATION_ONLY)
 
 
-def completion_json(answer: Answer, model: str, completion_id: str) -> dict[str, Any]:
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": answer.answer},
-                "finish_reason": "stop",
-            }
-        ],
-        "citations": [citation_json(c) for c in answer.citations],
-        "abstained": answer.abstained,
-    }
+def _unless_none() -> Any:
+    return Field(None, exclude_if=lambda value: value is None)
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class _Reply(BaseModel):
+    id: str
+    created: int = Field(default_factory=_now)
+    model: str  # the backend that answered
+
+
+class Completion(_Reply):
+    """OpenAI's chat completion, plus `citations` and `abstained`."""
+
+    object: Literal["chat.completion"] = "chat.completion"
+    choices: list[Choice]
+    citations: list[dict[str, Any]]
+    abstained: bool
+
+
+class Delta(BaseModel):
+    role: Literal["assistant"] | None = _unless_none()
+    content: str | None = _unless_none()
+
+
+class ChunkChoice(BaseModel):
+    index: int = 0
+    delta: Delta
+    finish_reason: Literal["stop"] | None = None
+
+
+class Chunk(_Reply):
+    """One server-sent event of a stream; the last one adds `citations` and `abstained`."""
+
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    choices: list[ChunkChoice]
+    citations: list[dict[str, Any]] | None = _unless_none()
+    abstained: bool | None = _unless_none()
+
+
+class Model(BaseModel):
+    id: str  # a backend
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "rag-chat"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Model]
+
+
+def completion(answer: Answer, model: str, completion_id: str) -> Completion:
+    return Completion(
+        id=completion_id,
+        model=model,
+        choices=[Choice(message=AssistantMessage(content=answer.answer))],
+        citations=[citation_json(c) for c in answer.citations],
+        abstained=answer.abstained,
+    )
 
 
 def chunks(answer: Answer, model: str, completion_id: str) -> Iterator[str]:
     """The answer as server-sent events: the role, one chunk per word, then a last chunk
     with the finish reason, the citations and the abstention; then `[DONE]`."""
 
-    def event(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
-        chunk = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            **extra,
-        }
-        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+    def event(delta: Delta, finish: Literal["stop"] | None = None, **extra: Any) -> str:
+        choice = ChunkChoice(delta=delta, finish_reason=finish)
+        chunk = Chunk(id=completion_id, model=model, choices=[choice], **extra)
+        return f"data: {chunk.model_dump_json()}\n\n"
 
-    yield event({"role": "assistant", "content": ""})
+    yield event(Delta(role="assistant", content=""))
     for word in re.findall(r"\s*\S+", answer.answer):
-        yield event({"content": word})
+        yield event(Delta(content=word))
     citations = [citation_json(c) for c in answer.citations]
-    yield event({}, "stop", citations=citations, abstained=answer.abstained)
+    yield event(Delta(), "stop", citations=citations, abstained=answer.abstained)
     yield "data: [DONE]\n\n"
 
 
@@ -170,7 +212,10 @@ def conversation(messages: list[Message], pipe: AnswerPipeline) -> tuple[str, li
 # --- the app -----------------------------------------------------------------------------------
 
 
-def create_api(settings: UISettings, pipeline) -> FastAPI:
+Pipelines = Callable[[str], AnswerPipeline]  # a backend's name -> its shared pipeline
+
+
+def create_api(settings: UISettings, pipeline: Pipelines) -> FastAPI:
     """The /v1 app; `pipeline(backend)` returns the shared pipeline of a backend."""
     api = FastAPI(title="rag-chat OpenAI-compatible API", docs_url=None, redoc_url=None)
     limiter = anyio.CapacityLimiter(CONCURRENCY)
@@ -201,14 +246,8 @@ def create_api(settings: UISettings, pipeline) -> FastAPI:
         return ApiError(500, message, kind="server_error").response()
 
     @api.get("/models", dependencies=[Depends(authorised)])
-    def models() -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": [
-                {"id": name, "object": "model", "created": 0, "owned_by": "rag-chat"}
-                for name in available()
-            ],
-        }
+    def models() -> ModelList:
+        return ModelList(data=[Model(id=name) for name in available()])
 
     @api.post("/chat/completions", dependencies=[Depends(authorised)], response_model=None)
     async def chat_completions(raw: Request) -> JSONResponse | StreamingResponse:
@@ -229,7 +268,7 @@ def create_api(settings: UISettings, pipeline) -> FastAPI:
             return StreamingResponse(
                 chunks(answer, request.model, completion_id), media_type="text/event-stream"
             )
-        return JSONResponse(completion_json(answer, request.model, completion_id))
+        return JSONResponse(completion(answer, request.model, completion_id).model_dump())
 
     return api
 
@@ -239,7 +278,7 @@ def mounted(api: FastAPI) -> list[Mount]:
     return [Mount("/v1", api)]
 
 
-def _answer(pipeline, request: ChatRequest) -> Answer:
+def _answer(pipeline: Pipelines, request: ChatRequest) -> Answer:
     try:
         pipe = pipeline(request.model)
         question, history = conversation(request.messages, pipe)
