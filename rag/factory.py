@@ -78,9 +78,14 @@ def backend(settings: Settings, name: str | None = None, **overrides: Any) -> Ba
 
 
 def retriever(settings: Settings, chunk_store: ChunkStore | None = None) -> HybridRetriever:
-    return HybridRetriever(
-        chunk_store or store(settings), embedder(settings), RetrievalConfig(top_k=settings.top_k)
+    """Over the settings' store, BM25 is cached beside an embedded one (per collection); a
+    store handed in, or a Chroma server, gets none: the folder may not be its own."""
+    cached = chunk_store is None and not settings.chroma_url
+    config = RetrievalConfig(
+        top_k=settings.top_k,
+        bm25_cache=settings.store_dir / "bm25" / settings.collection if cached else None,
     )
+    return HybridRetriever(chunk_store or store(settings), embedder(settings), config)
 
 
 def pipeline(

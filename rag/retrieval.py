@@ -6,9 +6,13 @@ the model and the reader see a continuous stretch of text rather than two halves
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from threading import Lock
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -17,6 +21,8 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from index.store import ChunkStore
 from rag.quotes import touching
 from rag.types import Passage
+
+log = logging.getLogger(__name__)
 
 BM25_RECHECK_S = 1.0  # a re-index by another process reaches BM25 within this time
 
@@ -29,6 +35,7 @@ class RetrievalConfig:
     dense_weight: float = 1.0
     sparse_weight: float = 1.0
     merge_neighbours: bool = True
+    bm25_cache: Path | None = None  # BM25 saved here per store version, for the next process
 
 
 @dataclass
@@ -68,21 +75,35 @@ class HybridRetriever:
         self._checked = now
         with self._lock:
             if self._bm25 is None or version != self._version:
-                from llama_index.retrievers.bm25 import BM25Retriever
-
-                nodes = self.store.nodes()
-                self._bm25 = (
-                    BM25Retriever.from_defaults(
-                        nodes=nodes,
-                        similarity_top_k=min(self.config.candidates, len(nodes)),
-                        language="english",
-                    )
-                    if nodes
-                    else None
-                )
+                self._bm25 = self._load_bm25(version)
                 self._texts.clear()
                 self._version = version
             return self._bm25
+
+    def _load_bm25(self, version: str):
+        """BM25 over every chunk: read from the cache if this store version was built before
+        (by any process), else built from the store and saved there."""
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        cache = self.config.bm25_cache
+        saved = cache / version if cache and version else None
+        if saved and saved.is_dir():
+            try:
+                return BM25Retriever.from_persist_dir(str(saved), show_progress=False)
+            except Exception as error:  # a damaged cache is rebuilt, never fatal
+                log.warning("rebuilding BM25: the cached copy in %s fails: %s", saved, error)
+                shutil.rmtree(saved, ignore_errors=True)
+        nodes = self.store.nodes()
+        if not nodes:
+            return None
+        bm25 = BM25Retriever.from_defaults(
+            nodes=nodes,
+            similarity_top_k=min(self.config.candidates, len(nodes)),
+            language="english",
+        )
+        if saved:
+            _save_bm25(bm25, saved)
+        return bm25
 
     def source_text(self, doc_id: str) -> str:
         if doc_id not in self._texts:
@@ -170,3 +191,20 @@ class HybridRetriever:
             score=round(score, 6),
             metadata={k: meta[k] for k in ("publisher", "date", "author") if k in meta},
         )
+
+
+def _save_bm25(bm25, saved: Path) -> None:
+    """Write to a private folder, then rename it into place (a reader never sees half a copy);
+    older versions are removed. A cache that cannot be written is only a slower next start."""
+    partial = saved.with_name(f".{saved.name}.{os.getpid()}")
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        bm25.persist(str(partial), show_progress=False)
+        partial.rename(saved)
+        for old in saved.parent.iterdir():
+            if old != saved and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError as error:
+        log.info("BM25 not cached in %s: %s", saved.parent, error)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)

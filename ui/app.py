@@ -58,14 +58,30 @@ class Services:
         self._pipelines: dict[str, AnswerPipeline] = {}
         self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
         self._store = None
+        self._warm = threading.Event()  # set once the default backend answered a question
         self._chats_lock = threading.Lock()
         self._chats: ChatStore | None = None
 
     def pipeline(self, backend: str) -> AnswerPipeline:
         with self._lock:
+            if backend in self._pipelines:
+                return self._pipelines[backend]
+        chosen = factory.backend(self.settings, backend)  # a local model loads outside the lock
+        with self._lock:
             if backend not in self._pipelines:
-                self._pipelines[backend] = factory.pipeline(self.settings, backend)
+                self._pipelines[backend] = factory.pipeline(
+                    self.settings, backend, answer_backend=chosen
+                )
             return self._pipelines[backend]
+
+    def answering(self, backend: str) -> tuple[AnswerPipeline, str]:
+        """The pipeline that answers now, and a note for the reader: while the default backend
+        warms up (a local model loading), its fallback answers and the note says so."""
+        fallback = self.settings.fallback
+        warming = backend == self.settings.backend and not self._warm.is_set()
+        if warming and fallback and fallback != backend:
+            return self.pipeline(fallback), f"{fallback} while the {backend} model loads"
+        return self.pipeline(backend), ""
 
     def store(self):
         with self._lock:
@@ -84,16 +100,15 @@ class Services:
             return self._chats
 
     def warm_up(self, question: str) -> None:
-        """Before the first visitor: load the embedder and the default backend, build BM25; an
-        extractive backend answers `question` once (a generative one would hold the model)."""
+        """Before the first visitor (in the background): load the embedder and the default
+        backend and answer `question` once, which builds BM25 and, for a local model, loads it
+        and caches its prompt prefix. Until then its fallback answers."""
         try:
-            pipe = self.pipeline(self.settings.backend)
-            if pipe.backend.generative:
-                pipe.retriever.retrieve(question, 1)
-            else:
-                pipe.ask(question)
+            self.pipeline(self.settings.backend).ask(question)
         except Exception as error:  # the first question reports it properly
             log.warning("warm-up failed: %s", error)
+        finally:
+            self._warm.set()
 
     def examples(self) -> list[str]:
         try:
@@ -143,7 +158,7 @@ def respond(
     messages.append(render.assistant_message(render.pending_html()))
     yield "", messages, skip, skip, skip
     try:
-        pipe = services.pipeline(backend)
+        pipe, note = services.answering(backend)
         pipe.validate(question)
         answer, text = None, ""
         for event in pipe.stream(question, _history(answers), top_k=int(top_k)):
@@ -172,7 +187,7 @@ def respond(
         yield skip, messages, skip, skip, skip
         return
     elapsed = time.perf_counter() - started
-    messages[-1] = render.assistant_message(render.answer_html(answer, len(answers), elapsed))
+    messages[-1] = render.assistant_message(render.answer_html(answer, len(answers), elapsed, note))
     yield skip, messages, answers, sources, gr.Tabs(selected="sources")
 
 
@@ -201,7 +216,7 @@ def ask(
         raise gr.Error("history must be a list of [question, answer] pairs")
     turns = [(str(q), str(a)) for q, a in (history or [])]
     try:
-        pipe = services.pipeline(backend or services.settings.backend)
+        pipe, _ = services.answering(backend or services.settings.backend)
         answer = pipe.ask(question, turns, top_k=int(top_k) if top_k else None)
     except (QuestionError, StoreError, BackendError) as error:
         raise gr.Error(str(error)) from None

@@ -100,11 +100,22 @@ def meta_html(backend: str, seconds: float, read_as: str = "") -> str:
     return str(_html("chat", "meta", backend=backend, seconds=seconds, read_as=read_as))
 
 
-def answer_html(answer: Answer, turn: int, seconds: float) -> str:
-    """The final chat message: cited sentences, abstention, or an error, then backend and time."""
+def answer_html(answer: Answer, turn: int, seconds: float, answered_by: str = "") -> str:
+    """The final chat message: cited sentences, abstention, or an error, then who answered
+    (`answered_by`, else the answer's backend) and the time."""
     standalone = answer.standalone_question
     read_as = standalone if standalone and standalone != answer.question else ""
-    return str(_html("chat", "answer", answer=answer, turn=turn, seconds=seconds, read_as=read_as))
+    return str(
+        _html(
+            "chat",
+            "answer",
+            answer=answer,
+            turn=turn,
+            seconds=seconds,
+            read_as=read_as,
+            answered_by=answered_by or answer.backend,
+        )
+    )
 
 
 def error_html(message: str, hint: str = "") -> str:

@@ -80,3 +80,32 @@ def test_a_document_indexed_by_another_process_reaches_bm25(seeds_copy, tmp_path
     time.sleep(BM25_RECHECK_S)
     top = retriever.retrieve("quokka sanctuary", top_k=1).passages[0]
     assert top.doc_id == "quokka.txt"
+
+
+def test_bm25_is_cached_per_store_version_for_the_next_process(seeds_copy, tmp_path, embedder):
+    store = ChunkStore(open_client(tmp_path / "store"), "corpus")
+    index_paths([seeds_copy], store, embedder, ChunkSpec(), progress=False)
+    cache = tmp_path / "bm25"
+    config = RetrievalConfig(dense_weight=0.0, bm25_cache=cache)
+    query = "Gazprom memorandum National Iranian Oil Company"
+    built = HybridRetriever(store, embedder, config).retrieve(query)
+    assert [p.name for p in cache.iterdir()] == [store.version()]
+
+    class NoNodes(ChunkStore):
+        def nodes(self, where=None):
+            raise AssertionError("BM25 was rebuilt from the store")
+
+    cached = HybridRetriever(NoNodes(store.client, "corpus"), embedder, config).retrieve(query)
+    assert [p.chunk_id for p in cached.passages] == [p.chunk_id for p in built.passages]
+    assert cached.best_sparse == built.best_sparse > 0
+
+    (cache / store.version() / "params.index.json").write_text("{broken")
+    rebuilt = HybridRetriever(store, embedder, config).retrieve(query)  # a warning, no failure
+    assert rebuilt.best_sparse == built.best_sparse
+    repaired = HybridRetriever(NoNodes(store.client, "corpus"), embedder, config).retrieve(query)
+    assert repaired.best_sparse == built.best_sparse  # and the damaged copy was replaced
+
+    (seeds_copy / "003_88517bc1fb036881.txt").unlink()
+    index_paths([seeds_copy], store, embedder, ChunkSpec(), prune=True, progress=False)
+    HybridRetriever(store, embedder, config).retrieve(query)
+    assert [p.name for p in cache.iterdir()] == [store.version()]  # the old version is gone

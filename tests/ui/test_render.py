@@ -106,6 +106,13 @@ def test_answer_has_markers_linking_to_cards_and_marks_unsupported_sentences():
     assert "\n" not in html  # one line: the chat's Markdown passes the block through
 
 
+def test_an_answer_given_by_another_backend_says_so():
+    html = render.answer_html(
+        _answer(), turn=1, seconds=0.2, answered_by="extractive while X loads"
+    )
+    assert "extractive while X loads · 0.2 s</div>" in html
+
+
 def test_a_follow_up_shows_the_standalone_question_it_searched():
     answer = _answer(question="And it?", standalone_question="How many articles? And it?")
     html = render.answer_html(answer, turn=2, seconds=0.5)
