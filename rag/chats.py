@@ -143,10 +143,9 @@ class ChatStore:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except SQLAlchemyError as error:
-            raise ChatStoreError(
-                f"chat history is unavailable ({error.__class__.__name__})"
-            ) from error
+        except (SQLAlchemyError, ImportError) as error:  # ImportError: a driver not installed
+            first = (str(error).splitlines() or [""])[0][:200]  # not the SQL that follows
+            raise ChatStoreError(f"chat history is unavailable: {first}") from error
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

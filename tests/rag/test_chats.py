@@ -112,6 +112,13 @@ def test_a_corrupt_database_is_an_error(tmp_path):
         ChatStore(f"sqlite:///{path}")
 
 
+def test_a_missing_driver_or_a_bad_url_is_an_error():
+    with pytest.raises(ChatStoreError, match="unavailable"):
+        ChatStore("mysql+nosuchdriver://u@h/db")
+    with pytest.raises(ChatStoreError, match="unavailable"):
+        ChatStore("not a url")
+
+
 def test_a_locked_database_is_an_error_after_the_busy_timeout(tmp_path, monkeypatch):
     monkeypatch.setattr("rag.chats.BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "chats.db"
