@@ -13,7 +13,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --compile-bytecode --extra llamacpp --extra openai --extra bench
+	$(UV) sync --frozen --compile-bytecode --extra llamacpp --extra openai --extra bench --extra postgres
 
 # The chat runs on the local LLM by default; RAG_BACKEND=extractive make run needs no model.
 run: install

@@ -1,6 +1,6 @@
 """The evaluation and benchmark commands of `rag`: eval, bench, bench-merge, bench-chart, load,
-sweep and bench-server. `ui/cli.py` adds them with `register(app)`; heavy libraries are
-imported inside the commands, so `rag --help` stays fast."""
+sweep, bench-server and feedback export. `ui/cli.py` adds them with `register(app)`; heavy
+libraries are imported inside the commands, so `rag --help` stays fast."""
 
 from __future__ import annotations
 
@@ -29,6 +29,30 @@ def register(app: typer.Typer) -> None:
     app.command("claims")(claims_command)
     app.command("beir-import")(beir_import)
     app.command("eval-chart")(eval_chart)
+    feedback = typer.Typer(help="users' thumbs up/down on answers", no_args_is_help=True)
+    feedback.command("export")(feedback_export)
+    app.add_typer(feedback, name="feedback")
+
+
+def feedback_export(
+    out: Annotated[Path, typer.Argument(help="the question set to write, JSON Lines")],
+) -> None:
+    """Write the up-voted answers as a question set (eval/README.md), for `rag eval`."""
+    from eval import feedback
+    from rag.chats import ChatStore, ChatStoreError
+    from rag.settings import Settings
+
+    try:
+        exported = feedback.questions_from(ChatStore.from_settings(Settings()).feedback())
+    except ChatStoreError as error:
+        fail(str(error))
+    if not exported.questions:
+        fail(f"no up-voted answers to export ({exported.skipped} down-voted)")
+    feedback.write(exported.questions, out)
+    typer.echo(
+        f"{len(exported.questions)} questions written to {out}; {exported.skipped} down-voted "
+        "answers left out (what was wrong needs a person to say)"
+    )
 
 
 def eval_command(
@@ -240,6 +264,9 @@ def _show(result: dict, out: Path) -> None:
 
 def load(
     sessions: Annotated[int, typer.Option(help="extractive sessions at once")] = 25,
+    api_sessions: Annotated[
+        int, typer.Option(help="extractive OpenAI-API clients at once; 0 to skip")
+    ] = 25,
     llamacpp_sessions: Annotated[int, typer.Option(help="0 to skip llamacpp")] = 4,
     questions: Annotated[int, typer.Option(help="per extractive session")] = 4,
     llamacpp_questions: Annotated[int, typer.Option(help="per llamacpp session")] = 2,
@@ -248,7 +275,7 @@ def load(
         Path | None, typer.Option("--json", help="also write the figures here")
     ] = None,
 ) -> None:
-    """A bounded load run against the served chat page (`rag ui` in its own process)."""
+    """A bounded load run against the served chat page and its /v1 API (`rag ui`, own process)."""
     import tempfile
     from dataclasses import asdict
 
@@ -256,6 +283,8 @@ def load(
     from rag.settings import Settings
 
     plan = [("extractive", sessions, questions)]
+    if api_sessions:
+        plan.append(("extractive", api_sessions, questions, "api"))
     if llamacpp_sessions:
         plan.append(("llamacpp", llamacpp_sessions, llamacpp_questions))
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:

@@ -1,7 +1,8 @@
-"""A bounded load run against the served chat page, through `gradio_client` on 127.0.0.1.
+"""A bounded load run against the served chat page, through `gradio_client` on 127.0.0.1,
+and against the same server's OpenAI-compatible API, through the `openai` client.
 
-    rag load                                      # 25 sessions extractive, then 4 llamacpp
-    rag load --sessions 5 --llamacpp-sessions 0 --questions 2
+    rag load                      # 25 page sessions extractive, 25 API clients, 4 llamacpp
+    rag load --sessions 5 --api-sessions 0 --llamacpp-sessions 0 --questions 2
 
 The server runs in its own process (the app `rag ui` serves, over the store in RAG_STORE_DIR,
 or a fresh index of the seeds with --fresh-index), so its memory is measured alone. For each
@@ -18,18 +19,32 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from eval.bench.config import ROOT, SEEDS, dev_questions
 from eval.processes import ServerProcess, console_script, free_port
 from eval.stats import percentile
+
+Via = Literal["page", "api"]
+
+
+class Step(NamedTuple):
+    """One part of a load plan: `sessions` clients of `via`, each asking `per_session`."""
+
+    backend: str
+    sessions: int
+    per_session: int
+    via: Via = "page"
 
 
 @dataclass
 class Round:
     backend: str
     sessions: int
+    via: Via = "page"
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     uncited: int = 0
@@ -39,6 +54,7 @@ class Round:
     def figures(self) -> dict:
         return {
             "backend": self.backend,
+            "via": self.via,
             "sessions": self.sessions,
             "requests": self.requests,
             "errors": len(self.errors),
@@ -94,16 +110,47 @@ def client(url: str, auth: tuple[str, str] | None = None):
     )
 
 
+Asker = Callable[[str], tuple[str | None, bool]]  # question -> (error or None, uncited)
+
+
+def page_asker(url: str, backend: str) -> Asker:
+    api = client(url)
+
+    def ask(question: str) -> tuple[str | None, bool]:
+        answer = api.predict(question=question, backend=backend, api_name="/ask")
+        return answer.get("error"), not answer["citations"]
+
+    return ask
+
+
+def api_asker(url: str, backend: str) -> Asker:
+    """The `openai` client on /v1 (the load server is on loopback without a login: no key)."""
+    from openai import OpenAI
+
+    api = OpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0, timeout=300)
+
+    def ask(question: str) -> tuple[str | None, bool]:
+        completion = api.chat.completions.create(
+            model=backend, messages=[{"role": "user", "content": question}]
+        )
+        return None, not completion.model_extra["citations"]  # a failure raises
+
+    return ask
+
+
+ASKERS: dict[Via, Callable[[str, str], Asker]] = {"page": page_asker, "api": api_asker}
+
+
 def run_round(
-    url: str, backend: str, sessions: int, questions: list[str], per_session: int
+    url: str, backend: str, sessions: int, questions: list[str], per_session: int, via: Via = "page"
 ) -> Round:
     """`sessions` clients at once, each asking `per_session` questions one after another."""
-    result = Round(backend, sessions)
+    result = Round(backend, sessions, via)
     lock = threading.Lock()
 
     def session(index: int) -> None:
         try:
-            api = client(url)
+            ask = ASKERS[via](url, backend)
         except Exception as error:  # counted, never raised: the figures must still print
             with lock:
                 result.errors.append(f"session {index}: cannot connect: {error}")
@@ -113,9 +160,7 @@ def run_round(
             started = time.perf_counter()
             uncited = False
             try:
-                answer = api.predict(question=question, backend=backend, api_name="/ask")
-                problem = answer.get("error")
-                uncited = not answer["citations"]
+                problem, uncited = ask(question)
             except Exception as error:
                 problem = f"{type(error).__name__}: {error}"
             with lock:
@@ -135,27 +180,28 @@ def run_round(
     return result
 
 
-def run(store_dir: Path, plan: list[tuple[str, int, int]], log: Path, say=print) -> LoadResult:
-    """Serve the store, then for each (backend, sessions, questions per session): a warm-up
-    round and a measured one."""
+def run(store_dir: Path, plan: list[tuple], log: Path, say=print) -> LoadResult:
+    """Serve the store, then for each `Step` (backend, sessions, questions per session, via
+    the page or the API): a warm-up round and a measured one."""
     questions = dev_questions(answerable_only=True)
     result = LoadResult()
     with serve(store_dir, plan[0][0], log) as server:
         result.memory_mb["started"] = rss_mb(server)
-        for backend, sessions, per_session in plan:
-            say(f"{backend}: warm-up, {sessions} sessions x {per_session} questions")
-            warm = run_round(server.url, backend, sessions, questions, per_session)
-            result.memory_mb[f"{backend} warm"] = rss_mb(server)
-            say(f"{backend}: measured round")
-            measured = run_round(server.url, backend, sessions, questions, per_session)
-            result.memory_mb[f"{backend} after"] = rss_mb(server)
+        for backend, sessions, per_session, via in (Step(*step) for step in plan):
+            name = backend if via == "page" else f"{backend} {via}"
+            say(f"{name}: warm-up, {sessions} sessions x {per_session} questions")
+            warm = run_round(server.url, backend, sessions, questions, per_session, via)
+            result.memory_mb[f"{name} warm"] = rss_mb(server)
+            say(f"{name}: measured round")
+            measured = run_round(server.url, backend, sessions, questions, per_session, via)
+            result.memory_mb[f"{name} after"] = rss_mb(server)
             result.rounds.append({**warm.figures(), "round": "warm-up"})
             result.rounds.append({**measured.figures(), "round": "measured"})
             result.errors += warm.errors + measured.errors
     return result
 
 
-COLUMNS = ("backend", "round", "sessions", "requests", "errors", "uncited", "p50_s", "p95_s",
+COLUMNS = ("backend", "via", "round", "sessions", "requests", "errors", "uncited", "p50_s", "p95_s",
            "max_s", "per_minute")  # fmt: skip
 
 

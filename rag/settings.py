@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         60.0, description="how long to retry while the Chroma server is unreachable"
     )
 
+    chats_url: str | None = Field(
+        None,
+        description="saved chats and feedback (SQLAlchemy URL); default SQLite in store_dir",
+    )
+
     # indexing
     embedding_model: str = "all-MiniLM-L6-v2-int8"
     embed_batch_size: int = 32

@@ -1,12 +1,15 @@
 """Shared fixtures: the real corpus, a real embedded Chroma store, the real embedding model,
 and real servers in child processes (`eval.processes`): `chroma run` from the venv for
-client-server mode, and a llama.cpp server."""
+client-server mode, a llama.cpp server, and Debian's PostgreSQL."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,33 @@ def seed_docx(tmp_path_factory) -> Path:
     from documents import converted
 
     return converted(sorted(SEEDS.glob("*.txt")), tmp_path_factory.mktemp("docx"), ".docx")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server (Debian's `postgresql` package) on a free loopback port;
+    yields its SQLAlchemy URL without a database name. It refuses to run as root, so it runs
+    as the `postgres` user then."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        pytest.skip("needs Debian's postgresql package (.ci/run installs it)")
+    pg_ctl = found[-1]
+    folder = Path(tempfile.mkdtemp(prefix="rag-postgres-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", processes.free_port()
+    initdb = str(Path(pg_ctl).with_name("initdb"))
+
+    def run(*command: str | Path) -> None:
+        subprocess.run([*as_user, *map(str, command)], check=True, capture_output=True)
+
+    run(initdb, "-D", data, "-U", "rag", "--auth=trust", "--no-sync")
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run(pg_ctl, "-D", data, "-o", options, "-l", folder / "server.log", "-w", "start")
+    try:
+        yield f"postgresql+psycopg://rag@127.0.0.1:{port}"
+    finally:
+        run(pg_ctl, "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)

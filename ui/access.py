@@ -30,6 +30,15 @@ def upload_allowed(settings: UISettings) -> bool:
     return is_loopback(settings.ui_host) or bool(login(settings)) or settings.ui_allow_upload
 
 
+def check_api_key(settings: UISettings) -> None:
+    """The API reads the documents as the page does: when the page needs a login or is
+    reachable from other machines, the API needs a key (ValueError without one)."""
+    if settings.api_key or (is_loopback(settings.ui_host) and not login(settings)):
+        return
+    why = "a login is configured" if login(settings) else f"{settings.ui_host} is not loopback"
+    raise ValueError(f"set RAG_API_KEY: the /v1 API needs a key when {why}")
+
+
 def exposure_warning(settings: UISettings) -> str | None:
     if is_loopback(settings.ui_host) or login(settings):
         return None

@@ -4,7 +4,8 @@ One `Services` object per process holds the pipelines (one per backend, so the l
 is loaded once) and the store; every browser session shares it. Sessions keep their own
 conversation: the chat messages and the list of `Answer`s, whose citations feed the sources
 panel. The page makes no request beyond its own server: system fonts, no analytics, no share
-link. `/ask` is the scripting endpoint (see `ask`).
+link. `/ask` is the scripting endpoint (see `ask`); the same server answers the
+OpenAI-compatible API under /v1 (`ui.api`), with the same pipelines.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from index.store import StoreError
 from index.uploads import UploadFolder
 from rag import factory
 from rag.backends.base import BackendError, available
+from rag.chats import ChatStore, ChatStoreError
 from rag.library import Library
 from rag.pipeline import AnswerPipeline
-from rag.quotes import shorten
 from rag.types import Answer, Completed, QuestionError, TextDelta
-from ui import render
-from ui.access import login, upload_allowed
+from ui import render, sidebar
+from ui.access import check_api_key, login, upload_allowed
+from ui.api import create_api, mounted
 from ui.library import library_tab
 from ui.settings import UISettings
 
@@ -50,7 +53,7 @@ MAX_EXAMPLES = 4
 
 
 class Services:
-    """The parts every session shares: one pipeline per backend, and the store."""
+    """The parts every session and API request shares: one pipeline per backend, the store."""
 
     def __init__(self, settings: UISettings) -> None:
         self.settings = settings
@@ -58,6 +61,8 @@ class Services:
         self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
         self._store = None
         self._warm = threading.Event()  # set once the default backend answered a question
+        self._chats_lock = threading.Lock()
+        self._chats: ChatStore | None = None
 
     def pipeline(self, backend: str) -> AnswerPipeline:
         with self._lock:
@@ -90,6 +95,16 @@ class Services:
 
     def uploads(self) -> UploadFolder:
         return UploadFolder(self.settings.store_dir / "uploads")
+
+    def chats(self) -> ChatStore | None:
+        """The saved chats' database; None while it cannot be opened (tried again next time)."""
+        with self._chats_lock:
+            if self._chats is None:
+                try:
+                    self._chats = ChatStore.from_settings(self.settings)
+                except ChatStoreError as error:
+                    log.warning("saved chats: %s", error)
+            return self._chats
 
     def warm_up(self, question: str) -> None:
         """Before the first visitor (in the background): load the embedder and the default
@@ -129,14 +144,6 @@ class Services:
 # --- chat events -----------------------------------------------------------------------------
 
 
-def _user(html: str) -> dict[str, str]:
-    return {"role": "user", "content": html}
-
-
-def _assistant(html: str) -> dict[str, str]:
-    return {"role": "assistant", "content": html}
-
-
 def _history(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, a.answer) for a in answers if not a.error]
 
@@ -158,8 +165,8 @@ def respond(
     started = time.perf_counter()
     skip = gr.skip()
     if question:
-        messages.append(_user(render.question_html(shorten(question, 600))))
-    messages.append(_assistant(render.pending_html()))
+        messages.append(render.user_message(question))
+    messages.append(render.assistant_message(render.pending_html()))
     yield "", messages, skip, skip, skip
     try:
         pipe, note = services.answering(backend)
@@ -170,7 +177,7 @@ def respond(
             match event:
                 case TextDelta(piece):
                     text += piece
-                    messages[-1] = _assistant(render.streaming_html(text))
+                    messages[-1] = render.assistant_message(render.streaming_html(text))
                     yield skip, messages, skip, skip, skip
                 case Completed(answer):
                     pass
@@ -178,12 +185,12 @@ def respond(
         answers.append(answer)
         sources = render.sources_html(answers, show_scores)
     except (QuestionError, StoreError, BackendError) as error:
-        messages[-1] = _assistant(render.error_html(_sentence(str(error))))
+        messages[-1] = render.assistant_message(render.error_html(_sentence(str(error))))
         yield skip, messages, skip, skip, skip
         return
     except Exception as error:
         log.exception("answering %r failed", question)
-        messages[-1] = _assistant(
+        messages[-1] = render.assistant_message(
             render.error_html(
                 f"Something went wrong while answering ({type(error).__name__}: {error}).",
                 "The details are in the server log.",
@@ -192,7 +199,7 @@ def respond(
         yield skip, messages, skip, skip, skip
         return
     elapsed = time.perf_counter() - started
-    messages[-1] = _assistant(render.answer_html(answer, len(answers), elapsed, note))
+    messages[-1] = render.assistant_message(render.answer_html(answer, len(answers), elapsed, note))
     yield skip, messages, answers, sources, gr.Tabs(selected="sources")
 
 
@@ -213,8 +220,7 @@ def ask(
     top_k (passages to retrieve, 1-20); history (earlier [question, answer] pairs, for
     follow-up questions). Returns the `rag ask --json` object: answer, abstained,
     citations (n, doc_id, title, quote, start, end, score, page, section), retrieved, backend,
-    timings_ms,
-    error.
+    timings_ms, error.
     """
     if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:
         raise gr.Error(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
@@ -270,6 +276,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
         answers = gr.State([])
+        saved = sidebar.build()
         with gr.Column(elem_id="title"):
             gr.Markdown(
                 "# Ask the documents\nAnswers come only from the indexed documents, and every "
@@ -284,10 +291,11 @@ def build_app(settings: UISettings) -> gr.Blocks:
                     height=560,
                     latex_delimiters=[],
                     buttons=["copy"],
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),
                     placeholder="**Ask a question about the documents**, or pick an example.",
                     examples=examples or None,
                 )
+                saved.comment.render()
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         elem_id="question",
@@ -343,14 +351,17 @@ def build_app(settings: UISettings) -> gr.Blocks:
             "concurrency_id": "answer",
             "show_progress": "hidden",
         }
-        gr.on([question.submit, send.click], **answer_event)
+
+        page = sidebar.Page(demo, chat, answers, sources, show_scores)
+        save_event = sidebar.save_event(services.chats, saved, page)
+        gr.on([question.submit, send.click], **answer_event).then(**save_event)
 
         def pick_example(event: gr.SelectData) -> str:
             return event.value["text"]
 
         chat.example_select(pick_example, None, question, api_visibility="private").then(
             **answer_event
-        )
+        ).then(**save_event)
         show_scores.change(
             lambda kept, scores: render.sources_html(kept, scores),
             [answers, show_scores],
@@ -369,11 +380,12 @@ def build_app(settings: UISettings) -> gr.Blocks:
         )
         gr.on(
             [clear.click, chat.clear],
-            lambda: ([], [], render.empty_sources_html(), ""),
+            lambda: ([], [], render.empty_sources_html(), "", *sidebar.CLEARED),
             None,
-            [chat, answers, sources, question],
+            [chat, answers, sources, question, *saved.cleared],
             api_visibility="private",
         )
+        sidebar.wire(services.chats, saved, page)
 
         def api_ask(
             question: str,
@@ -386,6 +398,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
         api_ask.__doc__ = ask.__doc__
         gr.api(api_ask, api_name="ask", concurrency_id="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.openai_api = create_api(settings, services.pipeline)  # served by `launch` under /v1
     return demo
 
 
@@ -393,7 +406,10 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
-    """Serve the page; returns (app, local_url, share_url) like `Blocks.launch`."""
+    """Serve the page and the /v1 API; returns (app, local_url, share_url) like
+    `Blocks.launch`. ValueError when the API would need a key and has none."""
+    check_api_key(settings)
+    api: FastAPI = demo.openai_api
     return demo.launch(
         server_name=settings.ui_host,
         server_port=settings.ui_port,
@@ -408,4 +424,5 @@ def launch(demo: gr.Blocks, settings: UISettings, block: bool = True):
         footer_links=["api"],
         theme=theme(),
         css=_static("app.css"),
+        app_kwargs={"routes": mounted(api)},  # before Gradio's own routes
     )

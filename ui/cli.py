@@ -15,6 +15,7 @@ from rag.console import BackendOption, fail
 
 if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
     from rag.settings import Settings
+    from ui.settings import UISettings
 
 app = typer.Typer(
     help="A cited-answer chatbot over your documents: index them, ask, chat, evaluate.",
@@ -91,8 +92,10 @@ def _drop(settings: Settings) -> None:
             if name in [c.name for c in client.list_collections()]:
                 client.delete_collection(name)
         return
-    for child in settings.store_dir.iterdir():
-        if child.name != "write.lock":
+    from rag.chats import DEFAULT_FILE
+
+    for child in settings.store_dir.iterdir():  # the index only: not the lock, not saved chats
+        if child.name != "write.lock" and not child.name.startswith(DEFAULT_FILE):
             shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
@@ -194,19 +197,54 @@ def _print_answer(answer) -> None:
     typer.secho(f"[{answer.backend}] {timings}", dim=True)
 
 
+HostOption = Annotated[
+    str | None, typer.Option(help="address to listen on (default: RAG_UI_HOST, 127.0.0.1)")
+]
+PortOption = Annotated[
+    int | None, typer.Option(min=1, max=65535, help="port (default: RAG_UI_PORT, 7860)")
+]
+
+
 @app.command("ui")
 def ui_command(
-    host: Annotated[
-        str | None, typer.Option(help="address to listen on (default: RAG_UI_HOST, 127.0.0.1)")
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65535, help="port (default: RAG_UI_PORT, 7860)"),
-    ] = None,
-    backend: BackendOption = None,
+    host: HostOption = None, port: PortOption = None, backend: BackendOption = None
 ) -> None:
-    """Serve the chat page in the browser; the API endpoint /ask answers scripts."""
+    """Serve the chat page in the browser; /ask and the OpenAI-compatible /v1 answer scripts."""
+    settings = _server_settings(host, port, backend)
+    from ui.app import build_app, launch  # gradio: seconds to import
+
+    demo = build_app(settings)
+    _serving(settings)
+    try:
+        launch(demo, settings)
+    except OSError as error:
+        fail(f"cannot serve on {settings.ui_host}:{settings.ui_port}: {error}")
+
+
+@app.command("serve")
+def serve_command(
+    host: HostOption = None, port: PortOption = None, backend: BackendOption = None
+) -> None:
+    """Serve only the OpenAI-compatible API (/v1/chat/completions, /v1/models), no page."""
+    settings = _server_settings(host, port, backend)
+    import uvicorn
+    from fastapi import FastAPI
+
+    from ui.api import create_api, mounted
+    from ui.app import Services
+
+    api = FastAPI(routes=mounted(create_api(settings, Services(settings).pipeline)))
+    _serving(settings)
+    try:
+        uvicorn.run(api, host=settings.ui_host, port=settings.ui_port, log_level="warning")
+    except OSError as error:
+        fail(f"cannot serve on {settings.ui_host}:{settings.ui_port}: {error}")
+
+
+def _server_settings(host: str | None, port: int | None, backend: str | None) -> UISettings:
+    """The settings with the options applied, checked (exit 2) and warned about."""
     from rag.backends.base import available
+    from ui.access import check_api_key, exposure_warning
     from ui.settings import UISettings
 
     settings = UISettings()
@@ -214,10 +252,8 @@ def ui_command(
     settings = settings.model_copy(update={k: v for k, v in changes.items() if v is not None})
     if settings.backend not in available():
         fail(f"unknown backend {settings.backend!r}; choose one of: {', '.join(available())}", 2)
-    from ui.access import exposure_warning, login
-
     try:
-        login(settings)
+        check_api_key(settings)  # and the login's two halves
     except ValueError as error:
         fail(str(error), 2)
     if warning := exposure_warning(settings):
@@ -228,15 +264,12 @@ def ui_command(
             fg=typer.colors.YELLOW,
             err=True,
         )
-    from ui.app import build_app, launch  # gradio: seconds to import
+    return settings
 
-    demo = build_app(settings)
+
+def _serving(settings: UISettings) -> None:
     where = "[::1]" if settings.ui_host == "::1" else settings.ui_host
     typer.echo(f"serving on http://{where}:{settings.ui_port} (Ctrl+C to stop)", err=True)
-    try:
-        launch(demo, settings)
-    except OSError as error:
-        fail(f"cannot serve on {settings.ui_host}:{settings.ui_port}: {error}")
 
 
 register(app)  # eval, bench, bench-merge, bench-chart, load, sweep, bench-server

@@ -81,6 +81,14 @@ def question_html(question: str) -> str:
     return str(_html("chat", "question", text=question))
 
 
+def user_message(question: str) -> dict[str, str]:
+    return {"role": "user", "content": question_html(shorten(question, 600))}
+
+
+def assistant_message(html: str) -> dict[str, str]:
+    return {"role": "assistant", "content": html}
+
+
 def streaming_html(text: str) -> str:
     return str(_html("chat", "streaming", text=text))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from rag.settings import Settings
 
 
@@ -12,3 +14,4 @@ class UISettings(Settings):
     ui_password: str | None = None
     ui_allow_upload: bool = False  # uploads from other hosts without a login (see ui.access)
     upload_max_bytes: int = 20_000_000
+    api_key: SecretStr | None = None  # Bearer token of /v1; see ui.access.check_api_key

@@ -24,7 +24,9 @@ from index.indexer import index_paths
 from index.lock import write_lock
 from index.store import ChunkStore, open_client
 from rag import factory
+from rag.chats import ChatStore, chats_url
 from rag.settings import Settings
+from rag.types import Answer
 
 RAG = str(Path(sys.executable).parent / "rag")
 KILLS = 20
@@ -276,10 +278,13 @@ def test_a_corrupted_store_says_rebuild_and_rebuild_works(built_store, tmp_path,
         assert_clear_failure(run(*args, store=store), f"the store at {store}", "--rebuild")
     if corruption != "garbage-pages":  # one rebuild per way of breaking the file header is enough
         return
+    chats = ChatStore(chats_url(Settings(store_dir=store)))
+    chats.save("", None, [Answer(question=QUESTION, answer="", backend="extractive")])
     rebuilt = run("index", str(SEEDS), "-q", "--rebuild", store=store)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "5 added" in rebuilt.stdout
     assert status(store)["by_document"] == status(built_store)["by_document"]
+    assert [c.title for c in chats.chats("")] == [QUESTION]  # the saved chats are kept
 
 
 def test_an_emptied_store_file_is_a_missing_index(built_store, tmp_path):

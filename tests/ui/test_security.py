@@ -27,6 +27,7 @@ from ui.settings import UISettings
 RAG = str(Path(sys.executable).parent / "rag")
 QUESTION = "How long will the railway between Turkey and Iran be?"
 USER, PASSWORD = "reader", "correct horse battery staple"
+API_KEY = "another horse battery staple"
 
 
 def api_client(url: str, auth: tuple[str, str] | None = None):
@@ -64,6 +65,7 @@ def guarded_page(store_dir):
         backend="extractive",
         ui_user=USER,
         ui_password=PASSWORD,
+        api_key=API_KEY,
     )
     demo, url = serve(settings)
     yield url
@@ -127,6 +129,7 @@ def test_rag_ui_on_all_interfaces_without_login_warns_loudly(store_dir):
         "RAG_STORE_DIR": str(store_dir),
         "RAG_UI_HOST": "0.0.0.0",
         "RAG_UI_PORT": str(free_port()),
+        "RAG_API_KEY": API_KEY,  # without one it would refuse to start (tests/ui/test_api.py)
     }
     process = subprocess.Popen(
         ["unshare", "-n", RAG, "ui"],
@@ -166,6 +169,11 @@ def test_a_configured_login_guards_the_page_and_the_api(guarded_page):
         api_client(url, auth=(USER, "wrong"))
     answer = api_client(url, auth=(USER, PASSWORD)).predict(question=QUESTION, api_name="/ask")
     assert "200" in answer["answer"] and answer["citations"]
+    # the OpenAI-compatible API: the key, not the login
+    assert httpx.get(url + "v1/models", timeout=30).status_code == 401
+    assert httpx.get(url + "v1/models", auth=(USER, PASSWORD), timeout=30).status_code == 401
+    with_key = {"Authorization": f"Bearer {API_KEY}"}
+    assert httpx.get(url + "v1/models", headers=with_key, timeout=30).status_code == 200
 
 
 def test_without_login_the_api_answers(open_page):
