@@ -72,8 +72,8 @@ class ServedSource:
         self.tamper = tamper
         self.served: dict[str, str] = {}
 
-    def retrieve(self, *args, **kwargs):
-        return self.inner.retrieve(*args, **kwargs)
+    def __getattr__(self, name: str):  # retrieve, layout, ...: the real retriever's
+        return getattr(self.inner, name)
 
     def source_text(self, doc_id: str) -> str:
         text = self.inner.source_text(doc_id)
