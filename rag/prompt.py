@@ -44,7 +44,7 @@ def fit_passages(passages: list[Passage], budget: int) -> list[Passage]:
     """The best-ranked passages whose text fits in `budget` tokens (always at least one)."""
     kept, used = [], 0
     for passage in passages:
-        tokens = count_tokens(passage.text) + 12
+        tokens = (passage.tokens or count_tokens(passage.text)) + 12
         if kept and used + tokens > budget:
             break
         kept.append(passage)

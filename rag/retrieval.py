@@ -168,21 +168,23 @@ class HybridRetriever:
             group.sort(key=lambda hit: int(hit[0].metadata["start"]))
             (node, score), *rest = group
             start, end = int(node.metadata["start"]), int(node.metadata["end"])
+            tokens = _tokens(node)
             for other, other_score in rest:
                 a, b = int(other.metadata["start"]), int(other.metadata["end"])
                 if touching(self.source_text(doc_id), (start, end), (a, b)):
                     end, score = max(end, b), max(score, other_score)
+                    tokens += _tokens(other)  # overlaps counted twice: an upper bound
                     continue
-                merged.append((self._span(node, start, end), score))
-                node, score, start, end = other, other_score, a, b
-            merged.append((self._span(node, start, end), score))
+                merged.append((self._span(node, start, end, tokens), score))
+                node, score, start, end, tokens = other, other_score, a, b, _tokens(other)
+            merged.append((self._span(node, start, end, tokens), score))
         return sorted(merged, key=lambda hit: hit[1], reverse=True)
 
-    def _span(self, node: TextNode, start: int, end: int) -> TextNode:
+    def _span(self, node: TextNode, start: int, end: int, tokens: int) -> TextNode:
         if (start, end) == (int(node.metadata["start"]), int(node.metadata["end"])):
             return node
         text = self.source_text(node.metadata["doc_id"])[start:end]
-        metadata = {**node.metadata, "start": start, "end": end}
+        metadata = {**node.metadata, "start": start, "end": end, "tokens": tokens}
         return TextNode(
             id_=node.node_id, text=text, metadata=metadata, start_char_idx=start, end_char_idx=end
         )
@@ -199,8 +201,14 @@ class HybridRetriever:
             start=int(meta["start"]),
             end=int(meta["end"]),
             score=round(score, 6),
+            tokens=_tokens(node),
             metadata={k: meta[k] for k in ("publisher", "date", "author") if k in meta},
         )
+
+
+def _tokens(node: TextNode) -> int:
+    """The chunk's token count as indexed (0 for a store made before it was recorded)."""
+    return int(node.metadata.get("tokens", 0))
 
 
 def _save_bm25(bm25, saved: Path) -> None:

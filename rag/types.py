@@ -19,6 +19,7 @@ class Passage(BaseModel):
     start: int
     end: int
     score: float
+    tokens: int = 0  # cl100k_base tokens of `text` as indexed (0: not known, count them)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 

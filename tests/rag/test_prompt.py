@@ -206,3 +206,13 @@ def test_replies_that_say_the_documents_do_not_answer_are_declines(reply):
 )
 def test_answers_are_not_declines(reply):
     assert not declines(reply)
+
+
+def test_a_token_count_recorded_at_index_time_is_used_instead_of_counting():
+    short = passage(1, "Three words only.")
+    assert fit_passages([short, passage(2, "Also short.")], 100) == [
+        short,
+        passage(2, "Also short."),
+    ]
+    recorded = short.model_copy(update={"tokens": 95})  # as the store says, no tokenizer run
+    assert fit_passages([recorded, passage(2, "Also short.")], 100) == [recorded]

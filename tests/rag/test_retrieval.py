@@ -109,3 +109,24 @@ def test_bm25_is_cached_per_store_version_for_the_next_process(seeds_copy, tmp_p
     index_paths([seeds_copy], store, embedder, ChunkSpec(), prune=True, progress=False)
     HybridRetriever(store, embedder, config).retrieve(query)
     assert [p.name for p in cache.iterdir()] == [store.version()]  # the old version is gone
+
+
+def test_passages_carry_their_indexed_token_counts_merged_ones_the_sum(retriever, corpus_store):
+    counts = {n.node_id: int(n.metadata["tokens"]) for n in corpus_store.nodes()}
+    retrieval = retriever.retrieve(
+        "Russia Iran strategic partnership agreement gas pipeline sanctions Syria Assad",
+        top_k=10,
+        doc_ids=["004_39dbd394bf72ebd5.txt"],
+    )
+    chunks = corpus_store.nodes({"doc_id": "004_39dbd394bf72ebd5.txt"})
+    merged = [
+        p
+        for p in retrieval.passages
+        if p.end - p.start > max(c.end_char_idx - c.start_char_idx for c in chunks)
+    ]
+    assert merged, "no merged passage to check"
+    for passage in retrieval.passages:
+        inside = [
+            c for c in chunks if passage.start <= c.start_char_idx and c.end_char_idx <= passage.end
+        ]
+        assert passage.tokens == sum(counts[c.node_id] for c in inside) > 0
