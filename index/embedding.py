@@ -66,6 +66,11 @@ class MiniLMEmbedding(BaseEmbedding):
         )
         self._tokenizer = tokenizer
 
+    def count_tokens(self, texts: list[str]) -> int:
+        """Word pieces the model reads of these texts (each cut at MAX_TOKENS)."""
+        self._load()
+        return sum(len(encoding.ids) for encoding in self._tokenizer.encode_batch(texts))
+
     @cached_property
     def dimensions(self) -> int:
         return len(self.embed([" "])[0])

@@ -11,9 +11,7 @@ from typing import Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
-
-from index.chunking import count_tokens
+from pydantic import Field, PrivateAttr
 
 NOISE = 0.3  # perturbation of a reused vector (cosine to its pool vector about 0.96)
 
@@ -30,13 +28,13 @@ def model_embedder() -> BaseEmbedding:
 
 
 class TimedEmbedding(BaseEmbedding):
-    """Passes through to another embedder and adds up the seconds its text embedding took and
-    the tokens (cl100k_base) of the texts it embedded: pipelines that cut their texts
-    differently are compared by tokens embedded per second, not by chunks."""
+    """Passes through to another embedder, adds up the seconds its text embedding took and
+    keeps the texts, so that `tokens()` can count what was embedded afterwards (off the clock):
+    pipelines that cut their texts differently compare by tokens embedded per second."""
 
     model_name: str = "timed"
     seconds: float = 0.0
-    tokens: int = 0
+    texts: list[str] = Field(default_factory=list)
     _inner: Any = PrivateAttr()
 
     def __init__(self, inner: BaseEmbedding, **kwargs: Any) -> None:
@@ -59,8 +57,13 @@ class TimedEmbedding(BaseEmbedding):
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        self.tokens += sum(count_tokens(t) for t in texts)
+        self.texts.extend(texts)
         return self._clock(lambda: self._inner.get_text_embedding_batch(texts))
+
+    def tokens(self) -> int:
+        """Word pieces the model reads of every text embedded so far: a text longer than the
+        model's window counts only as far as the model reads it."""
+        return model_embedder().count_tokens(self.texts)
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

@@ -83,7 +83,7 @@ def child_index(docs: Path, store_dir: Path, pool_path: Path | None, bulk: bool 
     if bulk:
         seconds, _ = timed(store.flush)
         report.seconds += seconds
-    embed_seconds, embedded_tokens = embedder.seconds, embedder.tokens
+    embed_seconds, embedded_tokens = embedder.seconds, embedder.tokens()
     again = index_paths([docs], plain, embedder, ChunkSpec(), progress=False)
     if report.skipped or again.added or again.updated:
         raise RuntimeError(f"unexpected index result: {report.summary()} / {again.summary()}")
@@ -137,7 +137,7 @@ def build_baseline(corpus: Corpus):
     backend = factory.backend(Settings(), "extractive")
     seconds, pipe = timed(lambda: BaselinePipeline(corpus.docs, embedder, backend))
     chunks = pipe.index.vector_store.client.count()
-    return seconds, embedder.seconds, chunks, embedder.tokens, pipe
+    return seconds, embedder.seconds, chunks, embedder.tokens(), pipe
 
 
 def raw_embed(texts: list[str]) -> float:

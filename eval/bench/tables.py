@@ -42,8 +42,9 @@ def table(result: dict) -> str:
     llm = result.get("llamacpp") or {}
     notes = [
         "",
-        "Latencies in ms. `idx tok/s`: our full build, tokens embedded per second (cl100k_base, "
-        "chunk text with its title); `raw tok/s`: the embedding model alone on the same texts; "
+        "Latencies in ms. `idx tok/s`: our full build, tokens embedded per second (the word "
+        "pieces the model reads, each text cut at its 256); `raw tok/s`: the embedding model "
+        "alone on the same texts; "
         "`vs raw`: their ratio; `vs base`: ours / the plain llama-index pipeline's tokens "
         "embedded per second (it embeds other, fewer chunks, so only tokens compare); "
         "`reused`: built with reused embeddings, * = projected with the model's measured speed "
