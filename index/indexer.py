@@ -7,7 +7,7 @@ import logging
 import shutil
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,15 +105,14 @@ def index_document(
 def is_indexed(
     path: Path,
     stored: StoredDocument | None,
-    store: ChunkStore,
     spec: ChunkSpec,
     embedder: BaseEmbedding,
+    complete: Callable[[StoredDocument], bool],
 ) -> bool:
-    """The stored document holds exactly this file's bytes, chunked and embedded as now."""
+    """The stored document holds exactly this file's bytes, chunked and embedded as now, and
+    all of its chunks (`complete`)."""
     return bool(
-        stored
-        and stored.content_hash == _stored_version(path, spec, embedder)
-        and store.is_complete(stored)
+        stored and stored.content_hash == _stored_version(path, spec, embedder) and complete(stored)
     )
 
 
@@ -129,12 +128,13 @@ def index_paths(
     report = IndexReport()
     store.drop_orphans()
     stored = store.documents()
+    complete = store.complete(stored)  # one read, not one query per unchanged file
     seen: set[str] = set()
     files = list(discover(paths))
     for doc_id, path in tqdm(files, desc="indexing", unit="doc", disable=not progress):
         seen.add(doc_id)
         old = stored.get(doc_id)
-        if is_indexed(path, old, store, spec, embedder):
+        if is_indexed(path, old, spec, embedder, lambda doc: doc.doc_id in complete):
             report.unchanged += 1
             continue
         try:

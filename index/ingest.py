@@ -50,7 +50,7 @@ def ingest(
     kept = folder.keep(source, name)
     stored = store.documents()
     for same in stored.values():
-        if Path(same.path) == kept and is_indexed(kept, same, store, spec, embedder):
+        if Path(same.path) == kept and is_indexed(kept, same, spec, embedder, store.is_complete):
             pages = len(same.layout.pages) or None
             return FileResult(name, "unchanged", same.doc_id, same.n_chunks, pages)
     old = stored.get(doc_id)

@@ -15,7 +15,8 @@ import json
 import logging
 import ssl
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -261,10 +262,20 @@ class ChunkStore:
             return self._call(self.chunks.count)
         return len(self._call(self.chunks.get, where={"doc_id": doc_id}, include=[])["ids"])
 
+    def complete(self, docs: Mapping[str, StoredDocument], where: dict | None = None) -> set[str]:
+        """Ids of those documents whose stored chunks are exactly their record's (not a run
+        killed mid-document, no chunk of another version), from one read of chunk metadata."""
+        found = self._get_all(self.chunks, where=where, include=["metadatas"])["metadatas"]
+        chunks = Counter(m["doc_id"] for m in found)
+        versions = Counter((m["doc_id"], m["content_hash"]) for m in found)
+        return {
+            doc_id
+            for doc_id, doc in docs.items()
+            if chunks[doc_id] == versions[doc_id, doc.content_hash] == doc.n_chunks
+        }
+
     def is_complete(self, doc: StoredDocument) -> bool:
-        found = self._call(self.chunks.get, where={"doc_id": doc.doc_id}, include=["metadatas"])
-        hashes = {m["content_hash"] for m in found["metadatas"]}
-        return len(found["ids"]) == doc.n_chunks and hashes <= {doc.content_hash}
+        return doc.doc_id in self.complete({doc.doc_id: doc}, where={"doc_id": doc.doc_id})
 
     def source_text(self, doc_id: str) -> str | None:
         found = self._call(self.docs.get, ids=[doc_id], include=["documents"])

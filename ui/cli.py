@@ -112,7 +112,8 @@ def status(
     try:
         store = factory.store(settings)
         documents = store.documents()
-        incomplete = [d for d in documents.values() if not store.is_complete(d)]
+        complete = store.complete(documents)
+        incomplete = [d for d in documents.values() if d.doc_id not in complete]
         info = {
             "store": settings.chroma_url or str(settings.store_dir.resolve()),
             "collection": settings.collection,
