@@ -7,8 +7,11 @@ history is unavailable and nothing is saved.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +143,14 @@ def markdown_file(store: ChatStore | None, user: str, chat_id: str | None) -> st
         return None
     if not answers:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="rag-chat-"))
-    path = folder / f"chat-{chat_id[:8]}.md"
+    path = _exports() / f"chat-{chat_id}.md"  # a chat exported again overwrites its file
     path.write_text(chat_markdown(title or "Chat", answers), encoding="utf-8")
     return str(path)
+
+
+@cache
+def _exports() -> Path:
+    """This process's private folder of exported chats, removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="rag-chat-exports-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

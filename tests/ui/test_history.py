@@ -48,6 +48,9 @@ def test_a_chat_is_saved_opened_and_rated(corpus_store, tmp_path):
         path
     ).read_text(encoding="utf-8")
     assert history.markdown_file(store, "bob", chat_id) is None
+    again = history.markdown_file(store, "ann", chat_id)
+    assert again == path  # exporting again overwrites: one file per chat, in one private folder
+    assert Path(path).parent.stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "unreachable"])
