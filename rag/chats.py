@@ -196,8 +196,11 @@ class ChatStore:
         with self._session() as session:
             session.execute(delete(_Chat).where(_Chat.id == chat_id, _Chat.user == user))
 
-    def rate(self, user: str, chat_id: str, position: int, liked: bool, comment: str = "") -> None:
-        """Thumbs up or down on a stored answer (again: the new rating replaces the old)."""
+    def rate(
+        self, user: str, chat_id: str, position: int, liked: bool | None, comment: str = ""
+    ) -> None:
+        """Thumbs up or down on a stored answer (again: the new rating replaces the old; None:
+        the rating is taken back)."""
         with self._session() as session:
             chat = self._owned(session, user, chat_id)
             if chat is None or not 0 <= position < len(chat.turns):
@@ -210,6 +213,10 @@ class ChatStore:
                     _Feedback.position == position,
                 )
             ).one_or_none()
+            if liked is None:
+                if found:
+                    session.delete(found)
+                return
             feedback = found or _Feedback(user=user, chat_id=chat_id, position=position)
             feedback.liked, feedback.comment, feedback.created = liked, comment.strip(), _now()
             feedback.question, feedback.backend = answer.question, answer.backend

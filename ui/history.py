@@ -115,10 +115,11 @@ def rate(
     chat_id: str | None,
     positions: Positions,
     index: int,
-    liked: bool,
+    liked: bool | None,
     comment: str = "",
 ) -> str:
-    """Thumbs up/down (and a comment) on the answer shown by message `index`; returns a note."""
+    """Thumbs up/down (and a comment) on the answer shown by message `index`, or None when the
+    reader takes their rating back; returns a note."""
     position = positions.get(str(index))
     if position is None:
         return "Only answers can be rated."
@@ -129,6 +130,8 @@ def rate(
     except ChatStoreError as error:
         log.warning("rating an answer: %s", error)
         return UNAVAILABLE
+    if liked is None:
+        return "Rating removed."
     return "Thank you: rating saved." + (" Comment saved." if comment.strip() else "")
 
 

@@ -123,7 +123,8 @@ def wire(chats: Chats, saved: Saved, page: Page) -> None:
 
     def rated(chat_id, positions, event: gr.LikeData, request: gr.Request):
         index = event.index if isinstance(event.index, int) else event.index[0]
-        liked = bool(event.liked)
+        # Gradio sends True (like), False (dislike), or "" when a rating is clicked off again
+        liked = event.liked if isinstance(event.liked, bool) else None
         user = history.user_of(request)
         note = history.rate(chats(), user, chat_id, positions, index, liked)
         gr.Info(note)

@@ -94,6 +94,11 @@ def test_ratings_replace_each_other_and_keep_the_answer(store):
     assert ratings[0].answer.citations[0].quote == "200 kilometers"
     with pytest.raises(ChatStoreError, match="not in your saved chats"):
         store.rate("ann", chat, 2, liked=True)
+    store.rate("ann", chat, 1, liked=None)  # taken back: gone, not a dislike
+    assert [(r.answer.question, r.liked) for r in store.feedback()] == [
+        ("How long is the railway?", True)
+    ]
+    store.rate("ann", chat, 1, liked=None)  # nothing to take back: no error
 
 
 def test_default_is_sqlite_in_the_data_folder(tmp_path):

@@ -36,6 +36,9 @@ def test_a_chat_is_saved_opened_and_rated(corpus_store, tmp_path):
     assert history.rate(store, "ann", chat_id, positions, 0, True) == "Only answers can be rated."
     assert history.rate(store, "ann", chat_id, positions, 2, True).startswith("Thank you")
     assert store.feedback()[0].answer == answers[0]
+    assert history.rate(store, "ann", chat_id, positions, 2, None) == "Rating removed."
+    assert store.feedback() == []
+    history.rate(store, "ann", chat_id, positions, 2, True)
 
     shown, kept, sources, opened, title, _ = history.open_chat(store, "ann", chat_id, False)
     assert kept == answers and title == RAILWAY and opened == {"1": 0}
