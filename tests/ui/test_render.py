@@ -290,5 +290,16 @@ def test_the_library_lists_each_document_and_upload_results_say_what_happened():
     assert "&lt;b&gt;Title&lt;/b&gt;" in html and "Ada · 2024-01-02" in html
     assert "PDF · 4 pages · 11 chunks · indexed 2026-11-30 01:02:03 UTC · a.pdf" in html
     assert "No documents" in render.library_html([])
-    rows = render.upload_results_html([("x<y>.pdf", "skipped", "skipped: empty file")])
-    assert '<tr class="skipped"><td>x&lt;y&gt;.pdf</td><td>skipped: empty file</td></tr>' in rows
+    rows = render.upload_results_html(
+        [
+            ("x<y>.pdf", "skipped", "skipped: empty file"),
+            ("b.pdf", "indexing", "indexing…"),
+            ("c.pdf", "waiting", "waiting…"),
+        ]
+    )
+    assert '<tr class="skipped"><td>x&lt;y&gt;.pdf</td>' in rows
+    assert "<td>skipped: empty file</td></tr>" in rows
+    # a bar per file: full when done, moving (no value) while indexing, empty while waiting
+    assert '<progress value="1" max="1" aria-label="x&lt;y&gt;.pdf: done">' in rows
+    assert '<progress aria-label="b.pdf: indexing">' in rows
+    assert '<progress value="0" max="1" aria-label="c.pdf: waiting">' in rows

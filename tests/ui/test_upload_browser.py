@@ -41,12 +41,14 @@ def test_upload_library_ask_and_page_citation(page, served, seed_pdfs, tmp_path)
     page.locator("#upload input[type=file]").set_input_files([str(f) for f in files])
     results = page.locator("#upload-results")
     results.get_by_text("indexing…").wait_for()
+    assert results.locator("progress:not([value])").count() == 1  # the file being indexed
     shoot(page, "upload-in-progress")
     rows = results.locator("tr")
     page.wait_for_function(
         "document.querySelectorAll('#upload-results tr.indexed, #upload-results tr.skipped')"
         ".length === 4"
     )
+    assert results.locator("progress[value='1']").count() == 4  # a full bar for every file
     cells = [rows.nth(i).locator("td") for i in range(1, 5)]
     text = {row.first.inner_text(): row.last.inner_text() for row in cells}
     assert re.search(r"indexed: \d+ chunks, 4 pages", text[RAILWAY])
@@ -68,7 +70,7 @@ def test_upload_library_ask_and_page_citation(page, served, seed_pdfs, tmp_path)
     again.wait_for()
     assert results.locator("tr").count() == 2 and RAILWAY in again.inner_text()
 
-    page.get_by_label(re.compile(re.escape(RAILWAY))).check()  # ask within this one only
+    page.locator(f"input[type=checkbox][name='{RAILWAY}']").check()  # ask within this one only
     ask(page, QUESTION)
     assert "200" in last_answer(page).inner_text()
     card = page.locator("#src-1-1")
