@@ -12,6 +12,7 @@ cannot be taken back. So the content chunks follow once the answer is checked.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import time
@@ -33,6 +34,8 @@ from rag.backends.base import BackendError, available
 from rag.pipeline import AnswerPipeline, Turn
 from rag.types import Answer, Citation, QuestionError
 from ui.settings import UISettings
+
+log = logging.getLogger(__name__)
 
 CONCURRENCY = 4  # answers computed at once; more requests wait
 MAX_WAITING = 256  # beyond this a request is refused at once (503), never dropped silently
@@ -242,6 +245,7 @@ def create_api(settings: UISettings, pipeline: Pipelines) -> FastAPI:
 
     @api.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         message = f"the server failed to answer ({type(error).__name__}); see its log"
         return ApiError(500, message, kind="server_error").response()
 

@@ -173,6 +173,25 @@ def test_backend_down_is_a_server_error(client):
     assert caught.value.code == "backend_error"
 
 
+def test_an_unexpected_failure_is_a_logged_500_in_openais_shape(caplog):
+    from fastapi.testclient import TestClient
+
+    from ui.api import create_api
+
+    def broken(backend: str):
+        raise RuntimeError("the disk vanished")
+
+    api = create_api(UISettings(api_key=None), broken)
+    body = {"model": "extractive", "messages": [{"role": "user", "content": RAILWAY}]}
+    response = TestClient(api, raise_server_exceptions=False).post("/chat/completions", json=body)
+    assert response.status_code == 500
+    assert error_of(response)["type"] == "server_error"
+    assert "RuntimeError" in error_of(response)["message"]
+    assert "the disk vanished" not in response.text  # details go to the log, not the client
+    logged = [r for r in caplog.records if r.name == "ui.api" and r.exc_info]
+    assert logged and "the disk vanished" in str(logged[0].exc_info[1])
+
+
 # --- curl ------------------------------------------------------------------------------------
 
 
