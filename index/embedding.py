@@ -36,8 +36,10 @@ class MiniLMEmbedding(BaseEmbedding):
 
     def preload(self) -> None:
         """Load the model in a background thread (onnxruntime builds its session without the
-        GIL), so that a new process opens its store meanwhile; `embed` waits for it."""
-        threading.Thread(target=self._load, daemon=True, name="embedder-load").start()
+        GIL), so that a new process opens its store meanwhile; `embed` waits for it. Not a
+        daemon: a process that exits early (no store) waits for it, since onnxruntime aborts
+        the process when its loading thread is cut off at exit."""
+        threading.Thread(target=self._load, name="embedder-load").start()
 
     def _load(self) -> None:
         with self._loading:
