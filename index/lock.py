@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from index.store import StoreError, ensure_folder
@@ -30,3 +30,8 @@ def write_lock(store_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def store_write_lock(store_dir: Path, server: bool) -> AbstractContextManager[None]:
+    """The write lock of an embedded store; a Chroma server orders its writers itself."""
+    return nullcontext() if server else write_lock(store_dir)

@@ -39,7 +39,7 @@ def index_command(
     """Index .txt, .md, .html, .pdf and .docx files (folders recursively); unchanged files are
     skipped."""
     from index.indexer import index_paths
-    from index.lock import write_lock
+    from index.lock import store_write_lock
     from index.store import StoreError
     from rag import factory
     from rag.settings import Settings
@@ -52,7 +52,7 @@ def index_command(
         if not path.exists():
             fail(f"{path} does not exist", 2)
     try:
-        with write_lock(settings.store_dir) if not settings.chroma_url else _nothing():
+        with store_write_lock(settings.store_dir, server=bool(settings.chroma_url)):
             if rebuild:
                 _drop(settings)
             store = factory.store(settings, create=True)
@@ -73,12 +73,6 @@ def index_command(
     typer.echo(report.summary())
     if report.skipped:
         raise typer.Exit(3)
-
-
-def _nothing():
-    from contextlib import nullcontext
-
-    return nullcontext()
 
 
 def _drop(settings: Settings) -> None:

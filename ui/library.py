@@ -13,7 +13,7 @@ import gradio as gr
 
 from index.documents import SUFFIXES
 from index.ingest import FileResult, ingest, reindex
-from index.lock import write_lock
+from index.lock import store_write_lock
 from index.store import StoreError
 from rag import factory
 from ui import render
@@ -37,13 +37,8 @@ class UploadsOff(gr.Error):
 def writing(services: Services) -> Iterator[None]:
     """Hold the store for writing: against other sessions here and `rag index` elsewhere."""
     settings = services.settings
-    with _writing, write_lock(settings.store_dir) if not settings.chroma_url else _nothing():
+    with _writing, store_write_lock(settings.store_dir, server=bool(settings.chroma_url)):
         yield
-
-
-@contextlib.contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _listing(services: Services) -> tuple[str, list[tuple[str, str]]]:
