@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from index.cleaning import find_date
+from rag.prompt import NOT_FOUND
 from rag.quotes import paragraph, verified
 from rag.types import Answer, AnswerSentence, Citation, Passage
 
@@ -29,6 +30,11 @@ _ASKED = {
         re.IGNORECASE,
     ),
 }
+# "Who wrote the article?" is about a document; "Who wrote the letter?" may be about its content.
+_DOCUMENT = re.compile(
+    r"\b(?:article|piece|report|story|op-ed|analysis|commentary|column|essay|post|document|page)s?\b",
+    re.IGNORECASE,
+)
 _SAY = {
     "author": "{title} was written by {value}.",
     "date": "{title} was published on {value}.",
@@ -44,15 +50,16 @@ def asked_about(question: str) -> str | None:
 def answer_about(
     question: str, passages: list[Passage], source_text: Callable[[str], str | None]
 ) -> Answer | None:
-    """The answer from the best-matching document's page details, or None when the question
-    is not about them or the page does not state the detail (the normal path then answers)."""
+    """The answer from the best-matching document's page details; a decline when the question
+    asks a document's detail its page does not state; None when the question is not about
+    page details (the normal path then answers)."""
     field = asked_about(question)
     if field is None or not passages:
         return None
     top = passages[0]
     value, text = top.metadata.get(field), source_text(top.doc_id)
     if not value or text is None or (span := _stated(text, field, value)) is None:
-        return None
+        return _unstated(question, passages) if _DOCUMENT.search(question) else None
     start, end = span
     if not verified(text, start, end, text[start:end]):
         return None
@@ -73,6 +80,17 @@ def answer_about(
         citations=[citation],
         retrieved=passages,
         backend="page details",
+    )
+
+
+def _unstated(question: str, passages: list[Passage]) -> Answer:
+    return Answer(
+        question=question,
+        answer=NOT_FOUND,
+        sentences=[AnswerSentence(text=NOT_FOUND, supported=False)],
+        retrieved=passages,
+        backend="page details",
+        abstained=True,
     )
 
 

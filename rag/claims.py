@@ -119,7 +119,7 @@ def parse(text: str) -> Claim:
     names = tuple(names_in(text))
     name_set = {n.lower() for n in names}
     content = frozenset(
-        _stem(t.lower())
+        stem(t.lower())
         for t in tokens
         if t.lower() not in stopwords()
         and t.lower() not in name_set
@@ -188,7 +188,7 @@ def unmentioned_names(text: str, passages: list[str]) -> list[str]:
 def _coverage(claim: Claim, quote_tokens: list[str]) -> float:
     if not claim.content:
         return 1.0
-    quoted = {_stem(t.lower()) for t in quote_tokens}
+    quoted = {stem(t.lower()) for t in quote_tokens}
     return len(claim.content & quoted) / len(claim.content)
 
 
@@ -222,7 +222,7 @@ def _negated_heads(text: str) -> frozenset[str]:
         following = _WORD.findall(text[match.end() : match.end() + 80])
         content = [w for w in following if w.lower() not in stopwords() and _number(w) is None]
         if content:
-            heads.add(_stem(content[0].lower()))
+            heads.add(stem(content[0].lower()))
     return frozenset(heads)
 
 
@@ -307,8 +307,14 @@ def _show(number: float) -> str:
 
 
 @cache
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     return _stemmer().stemWord(word)
+
+
+def word_key(word: str) -> str:
+    """A word reduced for matching: a unit to its kind (kilometres = km), else its stem."""
+    lower = word.lower()
+    return _UNITS.get(lower) or stem(lower)
 
 
 @cache

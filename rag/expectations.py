@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.claims import is_month, is_place, unmentioned_names
+from rag.claims import is_month, is_place, names_in, unmentioned_names, word_key
+from rag.support import words
 
 _NUMBER_WORDS = (
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -45,6 +46,8 @@ _UNITS = {
     "barrels": r"\bbarrels?\b",
     "cubic": r"\bcubic\b|\bbcm\b|\bm3\b",
     "percent": r"\bper ?cent\b|%",
+    "speed": r"\bkm/h\b|\bmph\b|\bknots?\b|\b(?:per|an|a) hour\b",
+    "population": r"\b(?:population|inhabitants|residents|citizens|people)\b",
 }
 _QUESTION_UNITS = {
     "tonnes": r"\b(?:tonnes?|tons?)\b",
@@ -53,7 +56,17 @@ _QUESTION_UNITS = {
     "barrels": r"\bbarrels?\b",
     "cubic": r"\bcubic\b",
     "percent": r"\bper ?cent(?:age)?\b|%",
+    "speed": r"\bspeeds?\b|\bhow fast\b",
+    "population": r"\bpopulation\b|\bhow many (?:people|inhabitants|residents|citizens) live\b",
 }
+# Words that end the counted thing of "how many ...": "how many oil and gas fields" counts oil.
+_COUNT_ENDS = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|of|in|on|at|"
+    r"for|to|from|by|with|per|the|a|an|and|or|than|more|times|that|which|who)$",
+    re.IGNORECASE,
+)
+_FULL_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+)+")
+COUNT_WINDOW = 5  # "13 joint technical committees", "hundreds of Iranian drones"
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,13 @@ class Expectation:
     kind: str  # "number" | "measure" | "money" | "year" | "time" | "name"
     unit: str | None = None
     asked_names: tuple[str, ...] = ()  # for "name": the names the question itself gives
+    counted: frozenset[str] = frozenset()  # "how many jets": a number must count jets
 
     def met_by(self, sentence: str) -> bool:
         if self.kind == "name":  # "who ...?" is answered by a person the question lacks
-            new = unmentioned_names(sentence, list(self.asked_names))
+            new = set(unmentioned_names(sentence, list(self.asked_names)))
+            people = {n for n in names_in(" ".join(self.asked_names)) if not is_place(n)}
+            new -= _named_with(sentence, people)
             return any(not is_place(name) and not is_month(name) for name in new)
         if self.unit and not re.search(_UNITS[self.unit], sentence, re.IGNORECASE):
             return False
@@ -75,17 +91,66 @@ class Expectation:
             "year": _YEAR,
             "time": _TIME,
         }[self.kind]
+        if self.counted:
+            return _counts(sentence, self.counted)
         return bool(pattern.search(sentence))
 
 
+def _named_with(sentence: str, asked: set[str]) -> set[str]:
+    """Words of a full name that holds an asked one: "Hakan" when "Fidan" was asked."""
+    return {
+        word
+        for full in _FULL_NAME.findall(sentence)
+        if asked & set(words := full.split())
+        for word in words
+    }
+
+
+def _counts(sentence: str, counted: frozenset[str]) -> bool:
+    """A number stands shortly before one of the counted words ("six oil fields")."""
+    tokens = sentence.split()
+    numbers = [i for i, token in enumerate(tokens) if _NUMBER.search(token)]
+    return any(
+        0 < i - n <= COUNT_WINDOW
+        for i, token in enumerate(tokens)
+        if word_key(token.strip(".,;:!?()“”\"'’")) in counted
+        for n in numbers
+    )
+
+
+def _counted(question: str) -> frozenset[str]:
+    """The words "how many" counts, up to the verb or preposition after them."""
+    found = re.search(r"\bhow many ((?:[\w-]+ ?){1,4})", question, re.IGNORECASE)
+    words: list[str] = []
+    for word in found.group(1).split() if found else []:
+        if _COUNT_ENDS.match(word):
+            break
+        words.append(word_key(word))
+    return frozenset(words)
+
+
+_AUXILIARY = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|the|a|an)\b"
 _ASKS_NAME = re.compile(
     r"^(?:and )?(?:who|whom)\b|\bwho (?:is|was|are|were|did|does|will|met|signed|leads?)\b|"
-    r"\b(?:which|what) (?:\w+ )?(?:leader|president|minister|official|person|people)\b",
+    r"\bnames? of\b|"
+    rf"\b(?:which|what) (?:(?!{_AUXILIARY})[\w-]+ ){{0,2}}(?:leaders?|president|ministers?|"
+    r"officials?|person|people|analysts?|experts?|diplomats?|ambassadors?|spokes\w+|commanders?|"
+    r"compan(?:y|ies)|banks?|firms?|organi[sz]ations?|groups?|militias?|agenc(?:y|ies)|"
+    r"newspapers?|part(?:y|ies)|think tanks?)\b",
     re.IGNORECASE,
 )
+# A question asking who, which or why is not asking for an amount it happens to mention
+# ("Which project was slowed by disputes over price?").
+_ASKS_OTHER = re.compile(r"^(?:and |so |but )?(?:who|whom|whose|which|why|where)\b", re.IGNORECASE)
+
+
+# "Who is Ilham Aliyev?" asks what he is (a title, a role), not for another name.
+_WHO_IS_NAME = re.compile(r"^(?i:who (?:is|was|are|were)) (?:[A-Z][\w'-]+ ?)+\??$")
 
 
 def expectation(question: str) -> Expectation | None:
+    if _WHO_IS_NAME.match(question.strip()):
+        return None
     if _ASKS_NAME.search(question):
         return Expectation("name", asked_names=(question,))
     q = question.lower()
@@ -94,14 +159,46 @@ def expectation(question: str) -> Expectation | None:
         return Expectation("year")
     if re.search(r"\bsince when\b|\bwhat (?:date|century|month)\b", q):
         return Expectation("time")
-    if re.search(r"\b(?:price|cost|budget|paying|pay|worth|spend|spent|fee|salary)\b", q):
+    if _ASKS_OTHER.search(q):
+        return None
+    if re.search(
+        r"\b(?:price|cost|budget|paying|pay|worth|spend|spent|fee|salary|gdp)\b|"
+        r"\bgross domestic product\b",
+        q,
+    ):
         return Expectation("money", unit)
-    if re.search(r"\bhow (?:long|big|large|far|old|tall|wide|high|deep)\b", q):
+    if re.search(r"\bhow (?:long|big|large|far|old|tall|wide|high|deep|fast)\b", q):
         return Expectation("measure", unit)
     if unit or re.search(
         r"\bhow (?:much|many)\b|"
-        r"\bwhat (?:\w+ ){0,2}(?:percentage|share|amount|number|capacity|volume|size|length)\b",
+        r"\bwhat (?:\w+ ){0,2}(?:percentage|share|amount|number|capacity|volume|size|length|"
+        r"area|height|width|depth|weight|distance|rate|toll)\b",
         q,
     ):
-        return Expectation("number", unit)
+        return Expectation("number", unit, counted=_counted(q))
     return None
+
+
+_ABOUT = re.compile(
+    r"^(?:and |so )?(?:what|how)\b.*?\b(?:say|said|says|think|thought|thinks|write|wrote|"
+    r"claim|claimed|report|reported|known|know|believe|feel|felt|mean|comment|commented|"
+    r"warn|warned|announce|announced)\b.*?\babout (?P<topic>[^?]+)\??$",
+    re.IGNORECASE,
+)
+
+
+def topic_covered(question: str, texts: list[str]) -> bool:
+    """An answer to "what did X say about Y?" mentions at least half of what Y names
+    (Biden's words on a security vacuum do not answer what he said about a nuclear programme)."""
+    found = _ABOUT.search(question)
+    if found is None:
+        return True
+    topic = re.sub(r"['’]s\b", "", found.group("topic"))
+    names = names_in(topic)
+    name_words = set(words(" ".join(names)))
+    others = set(words(topic)) - name_words
+    if not others and not names:
+        return True
+    said = set(words(" ".join(texts)))
+    missing = len(unmentioned_names(topic, texts)) + len(others - said)
+    return 2 * missing <= len(others) + len(names)

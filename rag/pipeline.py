@@ -12,7 +12,7 @@ from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
 from rag.claims import names_in, unmentioned_names
 from rag.evidence import select_evidence
-from rag.expectations import expectation
+from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.types import (
@@ -226,6 +226,9 @@ class AnswerPipeline:
         ]
         asked = names_in(question)
         if asked and len(unmentioned_names(question, around)) == len(asked):
+            self._abstain(answer)
+            return
+        if not topic_covered(question, [s.text for s in held] + [c.quote for c in citations]):
             self._abstain(answer)
             return
         for citation in citations:

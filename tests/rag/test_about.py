@@ -33,3 +33,14 @@ def test_the_date_is_quoted_from_the_dateline(extractive):
 def test_a_page_that_names_no_author_is_not_answered_from_page_details(extractive):
     answer = extractive.ask("Who wrote about the upcoming Russia–Iran comprehensive agreement?")
     assert answer.backend != "page details"
+
+
+def test_the_author_of_an_article_whose_page_names_none_is_declined(extractive):
+    answer = extractive.ask("Who wrote the Stern article on the Russia–Iran strategic partnership?")
+    assert answer.abstained and answer.backend == "page details"
+    assert answer.citations == []
+
+
+def test_who_wrote_something_in_the_content_is_not_declined_as_a_page_detail(extractive):
+    answer = extractive.ask("Who wrote the letter about the Russia–Iran strategic partnership?")
+    assert answer.backend != "page details"

@@ -173,3 +173,17 @@ def test_a_name_the_documents_never_mention_is_declined(extractive):
     assert answer.abstained and answer.citations == []
     named = extractive.ask("Who is Nicole Grajewski?")  # far from everything, but BM25 finds her
     assert not named.abstained and "Grajewski" in named.answer
+
+
+def test_a_true_sentence_off_the_asked_topic_is_declined(answer_with):
+    """Biden's words on a security vacuum are true and quoted, but not about a nuclear programme."""
+    biden = (
+        "US President Joe Biden declared that his country will not permit a strategic security "
+        "vacuum in the region to be filled by the Sino-Russian alliance. [1]"
+    )
+    off_topic = answer_with(Scripted(biden)).ask(
+        "What did Joe Biden say about Iran's nuclear programme?"
+    )
+    assert off_topic.abstained and off_topic.citations == []
+    on_topic = answer_with(Scripted(biden)).ask("What did Joe Biden say about the security vacuum?")
+    assert not on_topic.abstained and on_topic.citations
