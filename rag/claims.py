@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import pycountry
 import Stemmer
@@ -158,6 +159,8 @@ def check(
         absent = [n for n in absent if not _name_keys(n) & around]
     if absent:
         return ClaimCheck(False, coverage, f"{absent[0]} not in the quote")
+    if swapped := _swapped_actor(claim, quote):
+        return ClaimCheck(False, coverage, swapped)
     if missing_units := sorted(_units(claim.text) - _units(quote)):
         return ClaimCheck(False, coverage, f"unit {missing_units[0]} not in the quote")
     quote_words = {t.lower() for t in tokens}
@@ -183,6 +186,30 @@ def unmentioned_names(text: str, passages: list[str]) -> list[str]:
     """Names in `text` (a question) that none of `passages` mentions in any spelling."""
     keys = _keys_of([t for passage in passages for t in _WORD.findall(passage)])
     return [name for name in names_in(text) if not _name_keys(name) & keys]
+
+
+def _swapped_actor(claim: Claim, quote: str) -> str:
+    """A name put in another's place: the claim says "Iran declared" where the quote says
+    "Azerbaijan declared" (both names may be in the quote's sentence)."""
+    said = _actors(quote)
+    for name, word in _actors(claim.text):
+        others = [n for n, w in said if stem(w.lower()) == stem(word.lower())]
+        if others and not any(_name_keys(name) & _name_keys(n) for n in others):
+            return f"the quote says {others[0]} {word}, not {name} {word}"
+    return ""
+
+
+def _actors(text: str) -> list[tuple[str, str]]:
+    """(name, the word right after it) for each name followed by a lower-case word."""
+    tokens = _WORD.findall(text)
+    names = set(names_in(text))
+    return [
+        (token, after)
+        for token, after in pairwise(tokens)
+        if token.removesuffix("'s").removesuffix("’s") in names
+        and after[0].islower()
+        and after.lower() not in stopwords()
+    ]
 
 
 def _coverage(claim: Claim, quote_tokens: list[str]) -> float:

@@ -79,3 +79,13 @@ def test_names_and_places():
     assert is_place("Iranian") and is_place("Moscow") and not is_place("Putin")
     assert unmentioned_names("What is the capital of Peru?", ["Baku, Azerbaijan"]) == ["Peru"]
     assert unmentioned_names("Who is Nicole Grajewski?", ["expert Nicole Grajewski"]) == []
+
+
+def test_a_name_put_in_anothers_place_is_refused_though_both_are_quoted():
+    quote = (
+        "The relations between Baku and Tehran dramatically strained in the post-Karabakh war "
+        "in 2020, when Azerbaijan declared military victory over Armenia."
+    )
+    swapped = check("In 2020 Iran declared military victory in the Karabakh war.", quote)
+    assert not swapped.supported and "Azerbaijan declared" in swapped.reason
+    assert check("In 2020 Azerbaijan declared military victory over Armenia.", quote).supported
