@@ -15,6 +15,7 @@ from rag.evidence import select_evidence
 from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
 from rag.retrieval import HybridRetriever, Retrieval
+from rag.support import words
 from rag.types import (
     Answer,
     AnswerEvent,
@@ -158,9 +159,11 @@ class AnswerPipeline:
     ) -> Answer:
         """The model's answer if it holds, else the fallback's (when it has one).
 
-        It holds when the model did not decline, every sentence is supported, and it rests on
-        at least one sentence the fallback also chose as answering the question: a small
-        model often cites a true sentence that does not answer what was asked."""
+        It holds when the model did not decline, every sentence is supported, it says more
+        than the question (a small model often echoes it: "Iran and Turkey both see as the
+        greatest threat..."), and it rests on at least one sentence the fallback also chose as
+        answering the question: a small model often cites a true sentence that does not
+        answer what was asked."""
         assert self.fallback is not None
         request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
@@ -172,6 +175,7 @@ class AnswerPipeline:
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
+            and set(words(" ".join(s.text for s in answer.sentences))) - set(words(question))
             and quotes & {(c.doc_id, c.start) for c in instead.citations}
         )
         if holds:

@@ -187,3 +187,14 @@ def test_a_true_sentence_off_the_asked_topic_is_declined(answer_with):
     assert off_topic.abstained and off_topic.citations == []
     on_topic = answer_with(Scripted(biden)).ask("What did Joe Biden say about the security vacuum?")
     assert not on_topic.abstained and on_topic.citations
+
+
+def test_a_model_echoing_the_question_is_backed_by_the_extractive_answer(answer_with):
+    question = "What do Iran and Turkey both see as the greatest threat to stability?"
+    echo = "Iran and Turkey both see as the greatest threat to stability. [1]"
+    answer = answer_with(Scripted(echo), fallback="extractive").ask(question)
+    assert answer.backend == "scripted+extractive" and "Israel" in answer.answer
+    assert_citations_verify(answer)
+    answered = "Iran and Turkey consider Israel the greatest threat to stability. [1]"
+    kept = answer_with(Scripted(answered), fallback="extractive").ask(question)
+    assert kept.backend == "scripted" and "Israel" in kept.answer
