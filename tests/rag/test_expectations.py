@@ -228,6 +228,27 @@ def test_sentences_without_the_kind_of_answer_do_not_meet_it(wanted, sentence):
             "Iran became a full member of BRICS in 2024.",
             "Iran became a full member of BRICS after a long wait.",
         ),
+        # how many: the number must count the asked thing
+        (
+            "How many Su-35 jets has Russia delivered?",
+            "Russia delivered 24 Su-35 jets last year.",
+            "Iran’s purchase of Russian Su-35 fighter jets is likely, with 2 more deals due.",
+        ),
+        (
+            "How many oil and gas fields will Gazprom develop?",
+            "Gazprom will develop two Iranian gas fields and six oil fields.",
+            "Gazprom signed a memorandum worth $40 billion on fields.",
+        ),
+        (
+            "How many kilometres long is the railway?",
+            "The railway will be approximately 200 kilometers long.",
+            "The railway will cost $1.6 billion and take 4 years.",
+        ),
+        (
+            "How many drones did Iran send?",
+            "It would provide Moscow with hundreds of Iranian drones.",
+            "Iran sent drones in 2022 to Russia.",
+        ),
     ],
 )
 def test_a_question_is_met_by_the_sentence_with_the_answer_only(question, answers, misses):
@@ -266,38 +287,6 @@ def test_a_number_followed_by_met_or_methods_is_no_measure(sentence, number):
 )
 def test_what_is_the_amount_questions_expect_a_number(question):
     assert expectation(question) == Expectation("number")
-
-
-@pytest.mark.parametrize(
-    ("question", "answers", "misses"),
-    [
-        (
-            "How many Su-35 jets has Russia delivered?",
-            "Russia delivered 24 Su-35 jets last year.",
-            "Iran’s purchase of Russian Su-35 fighter jets is likely, with 2 more deals due.",
-        ),
-        (
-            "How many oil and gas fields will Gazprom develop?",
-            "Gazprom will develop two Iranian gas fields and six oil fields.",
-            "Gazprom signed a memorandum worth $40 billion on fields.",
-        ),
-        (
-            "How many kilometres long is the railway?",
-            "The railway will be approximately 200 kilometers long.",
-            "The railway will cost $1.6 billion and take 4 years.",
-        ),
-        (
-            "How many drones did Iran send?",
-            "It would provide Moscow with hundreds of Iranian drones.",
-            "Iran sent drones in 2022 to Russia.",
-        ),
-    ],
-)
-def test_how_many_is_answered_by_a_number_that_counts_the_asked_thing(question, answers, misses):
-    wanted = expectation(question)
-    assert wanted is not None and wanted.counted
-    assert wanted.met_by(answers)
-    assert not wanted.met_by(misses)
 
 
 def test_how_many_times_counts_nothing_in_particular():
