@@ -31,6 +31,14 @@ _TIME = re.compile(
     r"March|April|May|June|July|August|September|October|November|December)\b",
     re.IGNORECASE,
 )
+# "When ...?" is answered by a date or by a time told relative to something ("just before
+# the inauguration", "three decades ago", "since the war").
+_WHEN = re.compile(
+    rf"{_TIME.pattern}|\b(?:before|after|since|during|ago|until|till|by the end of|last|next|"
+    r"previous|recent(?:ly)?|earlier|later|soon|today|yesterday|weeks?|months?|years?|"
+    r"decades?|century|era|period)\b",
+    re.IGNORECASE,
+)
 _MEASURE = re.compile(
     rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\s*(?:-|\w+\s)?\s*(?:kilomet(?:er|re)s?|met(?:er|re)s?|"
     r"km|m|miles?|feet|foot|inch(?:es)?|hectares?|acres?|square|cubic|lit(?:er|re)s?|barrels?|"
@@ -71,7 +79,7 @@ COUNT_WINDOW = 5  # "13 joint technical committees", "hundreds of Iranian drones
 
 @dataclass(frozen=True)
 class Expectation:
-    kind: str  # "number" | "measure" | "money" | "year" | "time" | "name"
+    kind: str  # "number" | "measure" | "money" | "year" | "time" | "when" | "name"
     unit: str | None = None
     asked_names: tuple[str, ...] = ()  # for "name": the names the question itself gives
     counted: frozenset[str] = frozenset()  # "how many jets": a number must count jets
@@ -90,6 +98,7 @@ class Expectation:
             "money": _MONEY,
             "year": _YEAR,
             "time": _TIME,
+            "when": _WHEN,
         }[self.kind]
         if self.counted:
             return _counts(sentence, self.counted)
@@ -159,6 +168,8 @@ def expectation(question: str) -> Expectation | None:
         return Expectation("year")
     if re.search(r"\bsince when\b|\bwhat (?:date|century|month)\b", q):
         return Expectation("time")
+    if re.match(r"(?:and |so |but )?when\b", q):
+        return Expectation("when")
     if _ASKS_OTHER.search(q):
         return None
     if re.search(

@@ -392,3 +392,19 @@ def test_who_is_a_named_person_asks_for_a_description_not_another_name():
 )
 def test_an_answer_about_a_topic_mentions_the_topic(question, texts, covered):
     assert topic_covered(question, texts) is covered
+
+
+@pytest.mark.parametrize(
+    ("sentence", "met"),
+    [
+        ("The contract will expire in November 2026.", True),
+        ("The deal comes just before the inauguration of Donald Trump.", True),
+        ("A gas deal was signed nearly three decades ago.", True),
+        ("Since the diplomatic thaw unfolded, the two agreed to build a bridge.", True),
+        ("On this route, the rail line is interrupted at Lake Van.", False),
+        ("Wagons must be transported across the lake via ferries.", False),
+    ],
+)
+def test_when_questions_are_answered_by_a_date_or_a_relative_time(sentence, met):
+    wanted = expectation("When did the ferry service across Lake Van start?")
+    assert wanted is not None and wanted.met_by(sentence) is met
