@@ -83,13 +83,14 @@ class Expectation:
     unit: str | None = None
     asked_names: tuple[str, ...] = ()  # for "name": the names the question itself gives
     counted: frozenset[str] = frozenset()  # "how many jets": a number must count jets
+    places: bool = False  # "who weakened Iran?": in news, a country acts too ("Israel")
 
     def met_by(self, sentence: str) -> bool:
         if self.kind == "name":  # "who ...?" is answered by a person the question lacks
             new = set(unmentioned_names(sentence, list(self.asked_names)))
             people = {n for n in names_in(" ".join(self.asked_names)) if not is_place(n)}
             new -= _named_with(sentence, people)
-            return any(not is_place(name) and not is_month(name) for name in new)
+            return any((self.places or not is_place(name)) and not is_month(name) for name in new)
         if self.unit and not re.search(_UNITS[self.unit], sentence, re.IGNORECASE):
             return False
         pattern = {
@@ -157,11 +158,15 @@ _ASKS_OTHER = re.compile(r"^(?:and |so |but )?(?:who|whom|whose|which|why|where)
 _WHO_IS_NAME = re.compile(r"^(?i:who (?:is|was|are|were)) (?:[A-Z][\w'-]+ ?)+\??$")
 
 
+# "Who weakened ...?", "Who has signed ...?" ask who acted; "who is ...", "who did X meet" do not.
+_WHO_ACTED = re.compile(r"^(?:and )?who (?!(?:is|was|are|were|did|does|do)\b)", re.IGNORECASE)
+
+
 def expectation(question: str) -> Expectation | None:
     if _WHO_IS_NAME.match(question.strip()):
         return None
     if _ASKS_NAME.search(question):
-        return Expectation("name", asked_names=(question,))
+        return Expectation("name", asked_names=(question,), places=bool(_WHO_ACTED.match(question)))
     q = question.lower()
     unit = next((u for u, p in _QUESTION_UNITS.items() if re.search(p, q)), None)
     if re.search(r"\b(?:what|which) year\b|\byear did\b", q):

@@ -408,3 +408,12 @@ def test_an_answer_about_a_topic_mentions_the_topic(question, texts, covered):
 def test_when_questions_are_answered_by_a_date_or_a_relative_time(sentence, met):
     wanted = expectation("When did the ferry service across Lake Van start?")
     assert wanted is not None and wanted.met_by(sentence) is met
+
+
+def test_who_acted_may_be_answered_by_a_country_but_who_is_may_not():
+    acted = expectation("Who has significantly weakened the position of Iran and its allies?")
+    role = expectation("Who is the president of Azerbaijan?")
+    assert acted is not None and role is not None
+    sentence = "With its attacks on Iran and its allies, Israel has significantly weakened them."
+    assert acted.met_by(sentence)
+    assert not role.met_by("Azerbaijan and Israel have maintained solid trade relations.")
