@@ -28,6 +28,8 @@ DEV_GATE := $(TRUST) --fail-under hit_at_1=0.75 --fail-under hit_at_5=0.9 --fail
 	--fail-under answer_match=0.9 --fail-under abstention_accuracy=0.9 --fail-over false_abstention=0.05
 DEV2_GATE := $(TRUST) --fail-under answer_match=0.9 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.05
+DEV3_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_accuracy=0.5 \
+	--fail-over false_abstention=0.05
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
 EVAL := $(RAG) eval --fresh-index --corpus seeds -q
@@ -40,6 +42,7 @@ test: install
 	$(EVAL) eval/questions/dev.jsonl --backend extractive --out eval/results/ci/dev-extractive $(DEV_GATE)
 	$(EVAL) eval/questions/dev.jsonl --backend llamacpp --out eval/results/ci/dev-llamacpp $(DEV_GATE)
 	$(EVAL) eval/questions/dev2.jsonl --backend extractive --out eval/results/ci/dev2-extractive $(DEV2_GATE)
+	$(EVAL) eval/questions/dev3.jsonl --backend extractive --out eval/results/ci/dev3-extractive $(DEV3_GATE)
 	$(EVAL) eval/questions/test.jsonl --backend extractive --out eval/results/ci/test-extractive $(TEST_GATE)
 
 eval: install

@@ -157,31 +157,31 @@ class AnswerPipeline:
     def _checked_by_fallback(
         self, answer: Answer, question: str, standalone: str, passages: list[Passage]
     ) -> Answer:
-        """The model's answer if it holds, else the fallback's (when it has one).
+        """The model's answer if it holds, else the fallback's.
 
-        It holds when the model did not decline, every sentence is supported, it says more
-        than the question (a small model often echoes it: "Iran and Turkey both see as the
-        greatest threat..."), and it rests on at least one sentence the fallback also chose as
-        answering the question: a small model often cites a true sentence that does not
-        answer what was asked."""
+        The fallback decides whether the documents answer the question at all: where it finds
+        no answering sentence, a model's answer is a guess ("In May 2023." for when a bridge
+        will be finished, citing a railway's agreement). The model's answer holds when it did
+        not decline, every sentence is supported, it says more than the question (a small
+        model often echoes it: "Iran and Turkey both see as the greatest threat..."), and it
+        rests on the sentence the fallback found answering best: a small model often cites a
+        true sentence next to the answer that does not answer what was asked."""
         assert self.fallback is not None
         request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
         instead = answer.model_copy(deep=True)
         self._finish(instead, question, text, request.passages)
+        instead.backend = f"{self.backend.name}+{self.fallback.name}"
         if instead.abstained:
-            return answer
-        quotes = {(c.doc_id, c.start) for c in answer.citations}
+            return instead
+        lead = (instead.citations[0].doc_id, instead.citations[0].start)
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
             and set(words(" ".join(s.text for s in answer.sentences))) - set(words(question))
-            and quotes & {(c.doc_id, c.start) for c in instead.citations}
+            and lead in {(c.doc_id, c.start) for c in answer.citations}
         )
-        if holds:
-            return answer
-        instead.backend = f"{self.backend.name}+{self.fallback.name}"
-        return instead
+        return answer if holds else instead
 
     def _nothing_found(self, question: str, retrieval: Retrieval) -> bool:
         """Nothing to answer from: no passage, a name the passages never mention ("the capital

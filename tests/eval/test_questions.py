@@ -149,7 +149,9 @@ def test_the_committed_json_schema_is_the_loaders():
     assert {"Question", "Conversation", "Turn"} <= set(committed["$defs"])
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "dev2.jsonl", "test.jsonl", "conversations.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["dev.jsonl", "dev2.jsonl", "dev3.jsonl", "test.jsonl", "conversations.jsonl"]
+)
 def test_the_shipped_question_sets_load(name):
     questions = load_questions(ROOT / "eval" / "questions" / name, ROOT / "seeds")
     assert len(questions) >= 20

@@ -198,3 +198,23 @@ def test_a_model_echoing_the_question_is_backed_by_the_extractive_answer(answer_
     answered = "Iran and Turkey consider Israel the greatest threat to stability. [1]"
     kept = answer_with(Scripted(answered), fallback="extractive").ask(question)
     assert kept.backend == "scripted" and "Israel" in kept.answer
+
+
+def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_with):
+    """The extractive reading finds no sentence saying when the bridge is finished; the model's
+    "In May 2023." (the month a railway deal was signed) would pass the claim check alone."""
+    question = "When will construction of the Astara border bridge be finished?"
+    guess = answer_with(Scripted("In May 2023. [1]"), fallback="extractive").ask(question)
+    assert guess.abstained and guess.citations == []
+    assert guess.backend == "scripted+extractive"
+
+
+def test_a_true_sentence_beside_the_answer_is_replaced_by_the_answer(answer_with):
+    question = "Which organisation does Iran aspire to join, according to Atwan?"
+    beside = (
+        "Iran's provision of drones to Russia helps compensate for its losses in the "
+        "Ukrainian war and enhances its offensive capabilities. [1]"
+    )
+    answer = answer_with(Scripted(beside), fallback="extractive").ask(question)
+    assert answer.backend == "scripted+extractive" and "BRICS" in answer.answer
+    assert_citations_verify(answer)
