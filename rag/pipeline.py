@@ -165,7 +165,8 @@ class AnswerPipeline:
         not decline, every sentence is supported, it says more than the question (a small
         model often echoes it: "Iran and Turkey both see as the greatest threat..."), and it
         rests on the sentence the fallback found answering best: a small model often cites a
-        true sentence next to the answer that does not answer what was asked."""
+        true sentence next to the answer that does not answer what was asked. A model copying
+        part of a sentence (often dropping the very name asked for) is shown the whole one."""
         assert self.fallback is not None
         request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
@@ -180,6 +181,7 @@ class AnswerPipeline:
             and all(s.supported for s in answer.sentences)
             and set(words(" ".join(s.text for s in answer.sentences))) - set(words(question))
             and lead in {(c.doc_id, c.start) for c in answer.citations}
+            and not _clips_a_quote(answer)
         )
         return answer if holds else instead
 
@@ -249,3 +251,14 @@ class AnswerPipeline:
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
+
+
+def _clips_a_quote(answer: Answer) -> bool:
+    """Some sentence is a verbatim piece of its quote, shorter than the quote."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    return any(
+        (piece := s.text.strip().rstrip(".")) in quotes[n] and len(piece) < len(quotes[n]) - 2
+        for s in answer.sentences
+        for n in s.citations
+        if n in quotes
+    )

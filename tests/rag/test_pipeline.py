@@ -218,3 +218,16 @@ def test_a_true_sentence_beside_the_answer_is_replaced_by_the_answer(answer_with
     answer = answer_with(Scripted(beside), fallback="extractive").ask(question)
     assert answer.backend == "scripted+extractive" and "BRICS" in answer.answer
     assert_citations_verify(answer)
+
+
+def test_a_model_copying_part_of_a_sentence_is_shown_the_whole_sentence(answer_with):
+    question = "Which key ally did Iran lose in Syria?"
+    clipped = (
+        "Iran lost a key ally who, among other things, had facilitated arms deliveries to the "
+        "pro-Iranian Hezbollah militia in Lebanon. [1]"
+    )
+    answer = answer_with(Scripted(clipped), fallback="extractive").ask(question)
+    assert answer.backend == "scripted+extractive" and "Assad" in answer.answer
+    named = "Iran lost Bashar al-Assad, a key ally. [1]"
+    kept = answer_with(Scripted(named), fallback="extractive").ask(question)
+    assert kept.backend == "scripted" and "Assad" in kept.answer
