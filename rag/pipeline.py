@@ -162,8 +162,9 @@ class AnswerPipeline:
         The fallback decides whether the documents answer the question at all: where it finds
         no answering sentence, a model's answer is a guess ("In May 2023." for when a bridge
         will be finished, citing a railway's agreement). The model's answer holds when it did
-        not decline, every sentence is supported, it says more than the question (a small
-        model often echoes it: "Iran and Turkey both see as the greatest threat..."), and it
+        not decline, every sentence is supported, it adds at least two words of its quotes to
+        the question (a small model often echoes it: "Putin single out as one of the most
+        important chapters of the agreement"), and it
         rests on the sentence the fallback found answering best: a small model often cites a
         true sentence next to the answer that does not answer what was asked. A model copying
         part of a sentence (often dropping the very name asked for) is shown the whole one."""
@@ -179,7 +180,7 @@ class AnswerPipeline:
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
-            and set(words(" ".join(s.text for s in answer.sentences))) - set(words(question))
+            and _adds_to(question, answer)
             and lead in {(c.doc_id, c.start) for c in answer.citations}
             and not _clips_a_quote(answer)
         )
@@ -262,3 +263,11 @@ def _clips_a_quote(answer: Answer) -> bool:
         for n in s.citations
         if n in quotes
     )
+
+
+def _adds_to(question: str, answer: Answer) -> bool:
+    """The answer brings at least two content words from its quotes that the question lacks
+    ("200 kilometers", "Bashar al-Assad"); an echo of the question brings one or none."""
+    said = set(words(" ".join(s.text for s in answer.sentences)))
+    quoted = set(words(" ".join(c.quote for c in answer.citations)))
+    return len((said & quoted) - set(words(question))) >= 2

@@ -231,3 +231,13 @@ def test_a_model_copying_part_of_a_sentence_is_shown_the_whole_sentence(answer_w
     named = "Iran lost Bashar al-Assad, a key ally. [1]"
     kept = answer_with(Scripted(named), fallback="extractive").ask(question)
     assert kept.backend == "scripted" and "Assad" in kept.answer
+
+
+def test_an_echo_with_one_word_of_the_quote_is_backed_by_the_extractive_answer(answer_with):
+    question = "What part of the agreement did Putin single out as one of the most important?"
+    echo = "Putin single out as one of the most important chapters of the agreement in [1]"
+    answer = answer_with(Scripted(echo), fallback="extractive").ask(question)
+    assert answer.backend == "scripted+extractive" and "trade" in answer.answer
+    short = "Trade and economic relations. [1]"
+    kept = answer_with(Scripted(short), fallback="extractive").ask(question)
+    assert kept.backend == "scripted" and kept.citations
