@@ -189,15 +189,53 @@ def test_a_true_sentence_off_the_asked_topic_is_declined(answer_with):
     assert not on_topic.abstained and on_topic.citations
 
 
-def test_a_model_echoing_the_question_is_backed_by_the_extractive_answer(answer_with):
-    question = "What do Iran and Turkey both see as the greatest threat to stability?"
-    echo = "Iran and Turkey both see as the greatest threat to stability. [1]"
-    answer = answer_with(Scripted(echo), fallback="extractive").ask(question)
-    assert answer.backend == "scripted+extractive" and "Israel" in answer.answer
+THREAT = "What do Iran and Turkey both see as the greatest threat to stability?"
+ALLY = "Which key ally did Iran lose in Syria?"
+CHAPTER = "What part of the agreement did Putin single out as one of the most important?"
+# Replies a small model gives that are true but do not answer: the extractive answer is shown.
+NOT_ANSWERING = {
+    "echo": (THREAT, "Iran and Turkey both see as the greatest threat to stability. [1]", "Israel"),
+    "echo-with-one-new-word": (
+        CHAPTER,
+        "Putin single out as one of the most important chapters of the agreement in [1]",
+        "trade",
+    ),
+    "beside-the-answer": (
+        "Which organisation does Iran aspire to join, according to Atwan?",
+        "Iran's provision of drones to Russia helps compensate for its losses in the "
+        "Ukrainian war and enhances its offensive capabilities. [1]",
+        "BRICS",
+    ),
+    "clipped-copy": (
+        ALLY,
+        "Iran lost a key ally who, among other things, had facilitated arms deliveries to the "
+        "pro-Iranian Hezbollah militia in Lebanon. [1]",
+        "Assad",
+    ),
+}
+ANSWERING = {
+    "threat": (THREAT, "Iran and Turkey consider Israel the greatest threat to stability. [1]"),
+    "ally": (ALLY, "Iran lost Bashar al-Assad, a key ally. [1]"),
+    "chapter": (CHAPTER, "Trade and economic relations. [1]"),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "named"), NOT_ANSWERING.values(), ids=NOT_ANSWERING.keys()
+)
+def test_a_true_reply_that_does_not_answer_is_backed_by_the_extractive_answer(
+    answer_with, question, reply, named
+):
+    answer = answer_with(Scripted(reply), fallback="extractive").ask(question)
+    assert answer.backend == "scripted+extractive" and named in answer.answer
     assert_citations_verify(answer)
-    answered = "Iran and Turkey consider Israel the greatest threat to stability. [1]"
-    kept = answer_with(Scripted(answered), fallback="extractive").ask(question)
-    assert kept.backend == "scripted" and "Israel" in kept.answer
+
+
+@pytest.mark.parametrize(("question", "reply"), ANSWERING.values(), ids=ANSWERING.keys())
+def test_a_reply_that_answers_is_kept(answer_with, question, reply):
+    kept = answer_with(Scripted(reply), fallback="extractive").ask(question)
+    assert kept.backend == "scripted" and kept.citations
+    assert_citations_verify(kept)
 
 
 def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_with):
@@ -207,37 +245,3 @@ def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_w
     guess = answer_with(Scripted("In May 2023. [1]"), fallback="extractive").ask(question)
     assert guess.abstained and guess.citations == []
     assert guess.backend == "scripted+extractive"
-
-
-def test_a_true_sentence_beside_the_answer_is_replaced_by_the_answer(answer_with):
-    question = "Which organisation does Iran aspire to join, according to Atwan?"
-    beside = (
-        "Iran's provision of drones to Russia helps compensate for its losses in the "
-        "Ukrainian war and enhances its offensive capabilities. [1]"
-    )
-    answer = answer_with(Scripted(beside), fallback="extractive").ask(question)
-    assert answer.backend == "scripted+extractive" and "BRICS" in answer.answer
-    assert_citations_verify(answer)
-
-
-def test_a_model_copying_part_of_a_sentence_is_shown_the_whole_sentence(answer_with):
-    question = "Which key ally did Iran lose in Syria?"
-    clipped = (
-        "Iran lost a key ally who, among other things, had facilitated arms deliveries to the "
-        "pro-Iranian Hezbollah militia in Lebanon. [1]"
-    )
-    answer = answer_with(Scripted(clipped), fallback="extractive").ask(question)
-    assert answer.backend == "scripted+extractive" and "Assad" in answer.answer
-    named = "Iran lost Bashar al-Assad, a key ally. [1]"
-    kept = answer_with(Scripted(named), fallback="extractive").ask(question)
-    assert kept.backend == "scripted" and "Assad" in kept.answer
-
-
-def test_an_echo_with_one_word_of_the_quote_is_backed_by_the_extractive_answer(answer_with):
-    question = "What part of the agreement did Putin single out as one of the most important?"
-    echo = "Putin single out as one of the most important chapters of the agreement in [1]"
-    answer = answer_with(Scripted(echo), fallback="extractive").ask(question)
-    assert answer.backend == "scripted+extractive" and "trade" in answer.answer
-    short = "Trade and economic relations. [1]"
-    kept = answer_with(Scripted(short), fallback="extractive").ask(question)
-    assert kept.backend == "scripted" and kept.citations
