@@ -84,14 +84,8 @@ def answer_about(
 
 
 def _unstated(question: str, passages: list[Passage]) -> Answer:
-    return Answer(
-        question=question,
-        answer=NOT_FOUND,
-        sentences=[AnswerSentence(text=NOT_FOUND, supported=False)],
-        retrieved=passages,
-        backend="page details",
-        abstained=True,
-    )
+    answer = Answer(question=question, answer="", retrieved=passages, backend="page details")
+    return answer.decline(NOT_FOUND)
 
 
 def _stated(text: str, field: str, value: str) -> tuple[int, int] | None:

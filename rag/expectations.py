@@ -111,8 +111,8 @@ def _named_with(sentence: str, asked: set[str]) -> set[str]:
     return {
         word
         for full in _FULL_NAME.findall(sentence)
-        if asked & set(words := full.split())
-        for word in words
+        if asked & set(parts := full.split())
+        for word in parts
     }
 
 
@@ -131,12 +131,12 @@ def _counts(sentence: str, counted: frozenset[str]) -> bool:
 def _counted(question: str) -> frozenset[str]:
     """The words "how many" counts, up to the verb or preposition after them."""
     found = re.search(r"\bhow many ((?:[\w-]+ ?){1,4})", question, re.IGNORECASE)
-    words: list[str] = []
+    counted: list[str] = []
     for word in found.group(1).split() if found else []:
         if _COUNT_ENDS.match(word):
             break
-        words.append(word_key(word))
-    return frozenset(words)
+        counted.append(word_key(word))
+    return frozenset(counted)
 
 
 _AUXILIARY = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|the|a|an)\b"
@@ -152,12 +152,8 @@ _ASKS_NAME = re.compile(
 # A question asking who, which or why is not asking for an amount it happens to mention
 # ("Which project was slowed by disputes over price?").
 _ASKS_OTHER = re.compile(r"^(?:and |so |but )?(?:who|whom|whose|which|why|where)\b", re.IGNORECASE)
-
-
 # "Who is Ilham Aliyev?" asks what he is (a title, a role), not for another name.
 _WHO_IS_NAME = re.compile(r"^(?i:who (?:is|was|are|were)) (?:[A-Z][\w'-]+ ?)+\??$")
-
-
 # "Who weakened ...?", "Who has signed ...?" ask who acted; "who is ...", "who did X meet" do not.
 _WHO_ACTED = re.compile(r"^(?:and )?who (?!(?:is|was|are|were|did|does|do)\b)", re.IGNORECASE)
 

@@ -19,7 +19,6 @@ from rag.support import words
 from rag.types import (
     Answer,
     AnswerEvent,
-    AnswerSentence,
     Completed,
     Passage,
     QuestionError,
@@ -164,10 +163,10 @@ class AnswerPipeline:
         will be finished, citing a railway's agreement). The model's answer holds when it did
         not decline, every sentence is supported, it adds at least two words of its quotes to
         the question (a small model often echoes it: "Putin single out as one of the most
-        important chapters of the agreement"), and it
-        rests on the sentence the fallback found answering best: a small model often cites a
-        true sentence next to the answer that does not answer what was asked. A model copying
-        part of a sentence (often dropping the very name asked for) is shown the whole one."""
+        important chapters of the agreement"), and it rests on the sentence the fallback found
+        answering best: a small model often cites a true sentence next to the answer that does
+        not answer what was asked. A model copying part of a sentence (often dropping the very
+        name asked for) is shown the whole one."""
         assert self.fallback is not None
         request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
@@ -197,10 +196,7 @@ class AnswerPipeline:
         return retrieval.best_dense < self.config.min_dense and not names_in(question)
 
     def _abstain(self, answer: Answer, started: float | None = None) -> Answer:
-        answer.abstained = True
-        answer.answer = NOT_FOUND
-        answer.sentences = [AnswerSentence(text=NOT_FOUND, supported=False)]
-        answer.citations = []
+        answer.decline(NOT_FOUND)
         if started is not None:
             answer.timings_ms["total"] = _ms(started)
         return answer

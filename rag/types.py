@@ -61,6 +61,14 @@ class Answer(BaseModel):
     error: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
+    def decline(self, text: str) -> Answer:
+        """Turn this into a decline saying `text` ("The documents don't say."), uncited."""
+        self.abstained = True
+        self.answer = text
+        self.sentences = [AnswerSentence(text=text, supported=False)]
+        self.citations = []
+        return self
+
     def to_json_dict(self) -> dict[str, Any]:
         """The public JSON shape of `rag ask --json`."""
         return {
