@@ -64,10 +64,12 @@ def words(text: str) -> list[str]:
 
 @cache
 def _stem(word: str) -> str:
+    """One form for "estimate", "estimated" and "estimates": plural, -ing and -ed endings go,
+    and so does a final silent e that such an ending drops."""
     for suffix in ("ies", "es", "s", "ing", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
-    return word
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:

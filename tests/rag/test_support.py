@@ -80,7 +80,7 @@ def test_words_drop_stopwords_and_reporting_verbs():
 
 def test_words_keep_content_words_numbers_money_and_percentages():
     found = words("Trade grew 65% to $19.4 billion in 2025")
-    assert {"trade", "grew", "65%", "$19.4", "billion", "2025"} <= set(found)
+    assert {*words("trade"), "grew", "65%", "$19.4", "billion", "2025"} <= set(found)
 
 
 def test_words_stem_plurals_and_verb_endings_to_one_form():
@@ -89,6 +89,8 @@ def test_words_stem_plurals_and_verb_endings_to_one_form():
     assert words("signed") == words("sign")
     assert words("building trains") == words("build train")
     assert words("Countries")[0] == words("countries")[0]  # case does not matter
+    assert words("estimate") == words("estimated") == words("estimates")  # a silent final e
+    assert words("agree") == words("agreed")
 
 
 def test_words_do_not_stem_short_words():
