@@ -26,10 +26,12 @@ TRUST := --fail-under quote_verified=1 --fail-under citation_precision=0.9 --fai
 DEV_GATE := $(TRUST) --fail-under hit_at_1=0.75 --fail-under hit_at_5=0.9 --fail-under mrr=0.9 \
 	--fail-under evidence_recall_at_5=0.9 --fail-under citation_recall=0.85 --fail-under faithfulness=0.95 \
 	--fail-under answer_match=0.9 --fail-under abstention_accuracy=0.9 --fail-over false_abstention=0.05
-DEV2_GATE := $(TRUST) --fail-under answer_match=0.9 --fail-under abstention_accuracy=0.7 \
+DEV2_GATE := $(TRUST) --fail-under answer_match=0.9 --fail-under abstention_accuracy=0.9 \
 	--fail-over false_abstention=0.05
-DEV3_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_accuracy=0.5 \
+DEV3_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_accuracy=0.8 \
 	--fail-over false_abstention=0.05
+DEV4_GATE := $(TRUST) --fail-under answer_match=0.85 --fail-under abstention_accuracy=0.75 \
+	--fail-over false_abstention=0.08
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
 EVAL := $(RAG) eval --fresh-index --corpus seeds -q
@@ -43,6 +45,7 @@ test: install
 	$(EVAL) eval/questions/dev.jsonl --backend llamacpp --out eval/results/ci/dev-llamacpp $(DEV_GATE)
 	$(EVAL) eval/questions/dev2.jsonl --backend extractive --out eval/results/ci/dev2-extractive $(DEV2_GATE)
 	$(EVAL) eval/questions/dev3.jsonl --backend extractive --out eval/results/ci/dev3-extractive $(DEV3_GATE)
+	$(EVAL) eval/questions/dev4.jsonl --backend extractive --out eval/results/ci/dev4-extractive $(DEV4_GATE)
 	$(EVAL) eval/questions/test.jsonl --backend extractive --out eval/results/ci/test-extractive $(TEST_GATE)
 
 eval: install

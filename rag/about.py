@@ -42,9 +42,17 @@ _SAY = {
 }
 
 
+# "Which newspaper…?" is about the page only when it asks who published a document; "In which
+# newspaper did he give the interview?" asks about the content.
+_PUBLISHING = re.compile(r"\bpublish\w*|\bappear(?:s|ed)?\b|\bcome out\b", re.IGNORECASE)
+
+
 def asked_about(question: str) -> str | None:
     """The page detail the question asks for: author, date or publisher (or None)."""
-    return next((field for field, pattern in _ASKED.items() if pattern.search(question)), None)
+    field = next((field for field, pattern in _ASKED.items() if pattern.search(question)), None)
+    if field == "publisher" and not (_DOCUMENT.search(question) or _PUBLISHING.search(question)):
+        return None
+    return field
 
 
 def answer_about(

@@ -150,7 +150,8 @@ def test_the_committed_json_schema_is_the_loaders():
 
 
 @pytest.mark.parametrize(
-    "name", ["dev.jsonl", "dev2.jsonl", "dev3.jsonl", "test.jsonl", "conversations.jsonl"]
+    "name",
+    ["dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "test.jsonl", "conversations.jsonl"],
 )
 def test_the_shipped_question_sets_load(name):
     questions = load_questions(ROOT / "eval" / "questions" / name, ROOT / "seeds")

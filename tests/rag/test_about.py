@@ -13,6 +13,17 @@ def test_what_is_asked_about_a_page():
     assert asked_about("When was the railway agreement signed?") is None
 
 
+def test_a_newspaper_asked_about_in_the_content_is_not_the_pages_publisher():
+    assert asked_about("Which newspaper published the story on the bridge?") == "publisher"
+    assert asked_about("Which newspaper did the ambassador give an interview to?") is None
+
+
+def test_the_newspaper_of_an_interview_is_answered_from_the_content(extractive):
+    answer = extractive.ask("In which newspaper did Habibollahzadeh give his interview?")
+    assert answer.backend != "page details" and not answer.abstained
+    assert "the newspaper Iran" in answer.citations[0].quote
+
+
 def test_the_author_is_quoted_from_the_byline(extractive):
     answer = extractive.ask("Who wrote the analysis of the Azerbaijan–Iran normalization?")
     assert answer.backend == "page details" and not answer.abstained

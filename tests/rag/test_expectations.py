@@ -249,6 +249,75 @@ def test_sentences_without_the_kind_of_answer_do_not_meet_it(wanted, sentence):
             "It would provide Moscow with hundreds of Iranian drones.",
             "Iran sent drones in 2022 to Russia.",
         ),
+        (
+            "How long has al-Julani ruled Syria?",
+            "The one-year rule of al-Julani has not brought stability.",
+            "The rule of al-Julani has not brought stability.",
+        ),
+        # a role asked for is named by its words: a name alone does not hold it
+        (
+            "Who heads the state railway company?",
+            "The state railway company is headed by Ali Veli.",
+            "The state railway company hired Ali Veli as a consultant.",
+        ),
+        (
+            "What is the name of Russia's ambassador to Iran?",
+            "Russia's ambassador in Tehran, Alexey Dedov, spoke about trade.",
+            "Vladimir Putin met Iranian officials in Tehran.",
+        ),
+        (
+            "Who founded the Carnegie think tank?",
+            "The Carnegie think tank was founded by Joe Smith in 1910.",
+            "According to expert Nicole Grajewski from the Carnegie think tank, it aims at order.",
+        ),
+        (
+            "Who represents Azerbaijan as ambassador in Tehran?",
+            "Azerbaijan's envoy in Tehran, Ali Alizada, met the minister.",
+            "Relations between Baku and Tehran strained when Azerbaijan declared victory.",
+        ),
+        # an organisation asked for: a person or a place does not answer
+        (
+            "Which company will operate the bridge?",
+            "The bridge will be operated by the Azerbaijan Railways Company.",
+            "The agreement was inked while Road Minister Rostam Ghasemi visited Azerbaijan.",
+        ),
+        (
+            "Which newspaper did the ambassador speak to?",
+            "In an interview with the newspaper Iran, the ambassador outlined trade figures.",
+            "Ambassador Mohammad Habibollahzadeh outlined trade figures in Ankara.",
+        ),
+        (
+            "Which bank handles the payments?",
+            "Payments between the two go through SWIFT.",
+            "Payments between the two go through Moscow and Vladimir Putin's office.",
+        ),
+        # a relation asked for is stated with its words
+        (
+            "What did Egypt and Iran agree on in Muscat?",
+            "Egypt and Iran signed a deal on direct flights in Muscat.",
+            "Egypt is seeking to launch communication channels with Iran in Muscat.",
+        ),
+        (
+            "Who mediated the reconciliation between the two states?",
+            "Qatar mediated the reconciliation between the two states.",
+            "Iran made a first positive step toward Azerbaijan by sending its minister to Baku.",
+        ),
+        # a language, religion, currency or capital asked for
+        (
+            "What is the official language of Azerbaijan?",
+            "Azerbaijani is the official language of Azerbaijan.",
+            "Iran and Azerbaijan re-engaged in talks to revive the Aras Corridor.",
+        ),
+        (
+            "What religion do most people in Azerbaijan follow?",
+            "Most people in Azerbaijan are Shia Muslims.",
+            "Most people in Azerbaijan voted for the president.",
+        ),
+        (
+            "Which currency will the two countries trade in?",
+            "The two countries will increase rial-ruble trade.",
+            "The two countries will increase trade and investment.",
+        ),
     ],
 )
 def test_a_question_is_met_by_the_sentence_with_the_answer_only(question, answers, misses):
@@ -417,3 +486,25 @@ def test_who_acted_may_be_answered_by_a_country_but_who_is_may_not():
     sentence = "With its attacks on Iran and its allies, Israel has significantly weakened them."
     assert acted.met_by(sentence)
     assert not role.met_by("Azerbaijan and Israel have maintained solid trade relations.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which Azerbaijani leader did the Iranian foreign minister meet in Baku?",
+        "How many articles does the agreement the two sides signed contain?",
+        "When was the railway agreement signed?",
+        "Who did Putin meet privately in Tehran?",
+        "What connects the city of Astara to Baku?",
+    ],
+)
+def test_a_role_or_relation_the_question_only_mentions_is_not_required(question):
+    wanted = expectation(question)
+    assert wanted is None or wanted.needs == ()
+
+
+def test_a_role_asked_for_is_required_and_a_role_mentioned_is_not():
+    wanted = expectation("Which Iranian minister was visiting Baku when the deal was signed?")
+    assert wanted is not None
+    assert wanted.met_by("The deal was inked while Road Minister Rostam Ghasemi visited Baku.")
+    assert not wanted.met_by("The deal was inked while Rostam Ghasemi visited Baku.")
