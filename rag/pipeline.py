@@ -15,7 +15,7 @@ from rag.evidence import select_evidence
 from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.support import words
+from rag.support import SupportScorer, passage_sentences, words
 from rag.types import (
     Answer,
     AnswerEvent,
@@ -40,7 +40,8 @@ class AnswerConfig:
     context_tokens: int = 1500  # passages an extractive backend reads
     evidence_tokens: int = 350  # sentences a generative backend reads
     max_question_chars: int = 2000
-    min_dense: float = 0.2  # below this the corpus holds nothing close: abstain
+    min_dense: float = 0.2  # below this the corpus holds nothing close: abstain, unless
+    words_found: float = 0.67  # a passage sentence holds this share of the question's words
     support: SupportRule = field(default_factory=SupportRule)
 
 
@@ -187,13 +188,21 @@ class AnswerPipeline:
 
     def _nothing_found(self, question: str, retrieval: Retrieval) -> bool:
         """Nothing to answer from: no passage, a name the passages never mention ("the capital
-        of Peru"), or passages that are not close to a question that names nothing."""
+        of Peru"), or passages that are not close to a question that names nothing, in meaning
+        or in words (BM25 finds "Which broadcaster showed the signing live?" where the
+        embedding does not: one sentence holds most of its words)."""
         if not retrieval.passages:
             return True
         texts = [" ".join([*p.metadata.values(), p.title, p.text]) for p in retrieval.passages]
         if unmentioned_names(question, texts):
             return True
-        return retrieval.best_dense < self.config.min_dense and not names_in(question)
+        if retrieval.best_dense >= self.config.min_dense or names_in(question):
+            return False
+        sentences = passage_sentences(retrieval.passages)
+        scorer = SupportScorer(sentences)
+        return all(
+            scorer.lexical(question, i) < self.config.words_found for i in range(len(sentences))
+        )
 
     def _abstain(self, answer: Answer, started: float | None = None) -> Answer:
         answer.decline(NOT_FOUND)

@@ -175,6 +175,21 @@ def test_a_name_the_documents_never_mention_is_declined(extractive):
     assert not named.abstained and "Grajewski" in named.answer
 
 
+def test_a_question_far_in_meaning_but_held_in_words_by_a_sentence_is_answered(extractive):
+    """No name, no close chunk (cosine under 0.2), but one sentence holds most of its words."""
+    answer = extractive.ask("Which broadcaster showed the signing live?")
+    assert not answer.abstained and "state television" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the boiling point of water?", "How do vaccines work?", "What is the speed of light?"],
+)
+def test_a_question_far_in_meaning_and_in_words_is_declined(extractive, question):
+    answer = extractive.ask(question)
+    assert answer.abstained and answer.citations == []
+
+
 def test_a_true_sentence_off_the_asked_topic_is_declined(answer_with):
     """Biden's words on a security vacuum are true and quoted, but not about a nuclear programme."""
     biden = (
