@@ -272,7 +272,22 @@ def _clips_a_quote(answer: Answer) -> bool:
 
 def _adds_to(question: str, answer: Answer) -> bool:
     """The answer brings at least two content words from its quotes that the question lacks
-    ("200 kilometers", "Bashar al-Assad"); an echo of the question brings one or none."""
+    ("200 kilometers", "Bashar al-Assad"); an echo of the question brings one or none, also
+    when it spells out the question's acronym ("the Gulf Cooperation Council" for "the GCC")."""
     said = set(words(" ".join(s.text for s in answer.sentences)))
-    quoted = set(words(" ".join(c.quote for c in answer.citations)))
-    return len((said & quoted) - set(words(question))) >= 2
+    quotes = " ".join(c.quote for c in answer.citations)
+    asked = words(" ".join([question, *_spelled_out(question, quotes)]))
+    return len((said & set(words(quotes))) - set(asked)) >= 2
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'-]*(?:\s+(?:(?:of|and|for|the|on)\s+)?[A-Z][\w'-]*)+")
+
+
+def _spelled_out(text: str, source: str) -> list[str]:
+    """What the acronyms of `text` stand for in `source`: "GCC", "Gulf Cooperation Council"."""
+    acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", text))
+    return [
+        run
+        for run in _CAPITALISED_RUN.findall(source)
+        if "".join(word[0] for word in run.split() if word[0].isupper()) in acronyms
+    ]

@@ -221,6 +221,11 @@ NOT_ANSWERING = {
         "Ukrainian war and enhances its offensive capabilities. [1]",
         "BRICS",
     ),
+    "acronym-spelled-out": (
+        "Besides the GCC, whose leaders did Biden meet in Jeddah?",
+        "Biden met with leaders of the Gulf Cooperation Council (GCC) in Jeddah. [1]",
+        "Jordan",
+    ),
     "clipped-copy": (
         ALLY,
         "Iran lost a key ally who, among other things, had facilitated arms deliveries to the "
@@ -232,6 +237,10 @@ ANSWERING = {
     "threat": (THREAT, "Iran and Turkey consider Israel the greatest threat to stability. [1]"),
     "ally": (ALLY, "Iran lost Bashar al-Assad, a key ally. [1]"),
     "chapter": (CHAPTER, "Trade and economic relations. [1]"),
+    "gcc": (
+        "Besides the GCC, whose leaders did Biden meet in Jeddah?",
+        "Biden met the leaders of Egypt, Jordan and Iraq. [1]",
+    ),
 }
 
 
