@@ -41,7 +41,8 @@ class AnswerConfig:
     evidence_tokens: int = 350  # sentences a generative backend reads
     max_question_chars: int = 2000
     min_dense: float = 0.2  # below this the corpus holds nothing close: abstain, unless
-    words_found: float = 0.67  # a passage sentence holds this share of the question's words
+    words_found: float = 0.67  # a passage sentence holds this share of the question's words,
+    min_words: int = 3  # of at least this many ("Which areas does it cover?" has two)
     support: SupportRule = field(default_factory=SupportRule)
 
 
@@ -198,6 +199,8 @@ class AnswerPipeline:
             return True
         if retrieval.best_dense >= self.config.min_dense or names_in(question):
             return False
+        if len(set(words(question))) < self.config.min_words:
+            return True
         sentences = passage_sentences(retrieval.passages)
         scorer = SupportScorer(sentences)
         return all(
