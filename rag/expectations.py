@@ -156,6 +156,7 @@ def _counted(question: str) -> frozenset[str]:
 
 
 _AUXILIARY = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|the|a|an)\b"
+_WHICH = rf"\b(?:which|what) (?:(?!{_AUXILIARY})[\w-]+ ){{0,2}}"  # "which Iranian", "what bank"
 _ROLES = {  # a role asked for, and the words by which a sentence names someone in it
     "ambassador": r"\bambassadors?\b|\benvoys?\b",
     "minister": r"\bminist(?:er|ers|ry)\b|\bFM\b",
@@ -182,7 +183,7 @@ _ROLE_WORDS = "|".join(sorted(_ROLE_OF, key=len, reverse=True))
 # The role is the one asked for ("which minister", "the name of Russia's ambassador", "who heads",
 # "represents Iran as ambassador"), not one describing someone in the question.
 _ASKS_ROLE = re.compile(
-    rf"\b(?:which|what) (?:(?!{_AUXILIARY})[\w-]+ ){{0,2}}(?P<a>{_ROLE_WORDS})s?\b|"
+    rf"{_WHICH}(?P<a>{_ROLE_WORDS})s?\b|"
     rf"\bnames? of (?:the |[\w-]+['’]s )?(?:[\w-]+ ){{0,2}}?(?P<b>{_ROLE_WORDS})s?\b|"
     rf"^(?:and )?who (?:is |was |are |were )?(?:the )?(?:[\w-]+ ){{0,3}}?(?P<c>{_ROLE_WORDS})\b|"
     rf"^(?:and )?who (?:[\w-]+ ){{1,4}}as (?:an? |the )?(?:[\w-]+ )?(?P<d>{_ROLE_WORDS})\b",
@@ -199,7 +200,7 @@ _ORGANISATION_WORDS = {
 _ASKS_NAME = re.compile(
     r"^(?:and )?(?:who|whom)\b|\bwho (?:is|was|are|were|did|does|will|met|signed|leads?)\b|"
     r"\bnames? of\b|"
-    rf"\b(?:which|what) (?:(?!{_AUXILIARY})[\w-]+ ){{0,2}}(?:leaders?|president|ministers?|"
+    rf"{_WHICH}(?:leaders?|president|ministers?|"
     r"officials?|person|people|analysts?|experts?|diplomats?|ambassadors?|spokes\w+|commanders?|"
     rf"(?P<organisation>{_ORGANISATIONS})|groups?|militias?|think tanks?)\b",
     re.IGNORECASE,
@@ -216,18 +217,19 @@ _RELATIONS = (
     ),
     (r"\bmediat\w*|\bbrokered\b", r"\bmediat\w*|\bbroker\w*|\bfacilitat\w*|\bintermediar\w*"),
 )
-# A language, religion, currency or capital asked for is named with words of its kind.
+# A language, religion, currency or capital asked for is named with words of its kind (keyed by
+# the start of the asked word: "currenc" for currency and currencies).
 _ATTRIBUTES = {
     "language": r"\blanguages?\b|\bspeak\w*|\bspoken\b|\btongues?\b|\bdialects?\b",
     "religion": r"\breligio\w*|\bfaiths?\b|\bmuslims?\b|\bislam\w*|\bshi(?:a|ite|'ite)s?\b|"
     r"\bsunnis?\b|\bchristian\w*|\bjew\w*|\bcatholic\w*|\borthodox\b|\bbuddhis\w*|\bhindu\w*",
-    "currency": r"\bcurrenc\w*|\brials?\b|\brubles?\b|\broubles?\b|\blira\b|\bdollars?\b|"
+    "currenc": r"\bcurrenc\w*|\brials?\b|\brubles?\b|\broubles?\b|\blira\b|\bdollars?\b|"
     r"\beuros?\b|\bmanats?\b|\byuan\b|\brupees?\b",
     "capital": r"\bcapitals?\b",
 }
 _ASKS_ATTRIBUTE = re.compile(
-    r"^(?:and )?(?:what|which)\b(?: [\w'’-]+){0,4}? (?P<attribute>languages?|religions?|"
-    r"currenc(?:y|ies)|capital)\b",
+    rf"^(?:and )?(?:what|which)\b(?: [\w'’-]+){{0,4}}? "
+    rf"(?P<attribute>{'|'.join(_ATTRIBUTES)})(?:y|ies|s)?\b",
     re.IGNORECASE,
 )
 # A question asking who, which or why is not asking for an amount it happens to mention
@@ -253,8 +255,7 @@ def _needs(question: str) -> tuple[str, ...]:
     if role := _ASKS_ROLE.search(question):
         needs.append(_ROLES[_ROLE_OF[next(filter(None, role.groups())).lower()]])
     if attribute := _ASKS_ATTRIBUTE.search(question):
-        word = attribute.group("attribute").lower()
-        needs.append(next(v for k, v in _ATTRIBUTES.items() if word.startswith(k[:6])))
+        needs.append(_ATTRIBUTES[attribute.group("attribute").lower()])
     return tuple(needs)
 
 
