@@ -212,6 +212,7 @@ def test_a_true_sentence_off_the_asked_topic_is_declined(answer_with):
 THREAT = "What do Iran and Turkey both see as the greatest threat to stability?"
 ALLY = "Which key ally did Iran lose in Syria?"
 CHAPTER = "What part of the agreement did Putin single out as one of the most important?"
+JEDDAH = "Besides the GCC, whose leaders did Biden meet in Jeddah?"
 # Replies a small model gives that are true but do not answer: the extractive answer is shown.
 NOT_ANSWERING = {
     "echo": (THREAT, "Iran and Turkey both see as the greatest threat to stability. [1]", "Israel"),
@@ -227,7 +228,7 @@ NOT_ANSWERING = {
         "BRICS",
     ),
     "acronym-spelled-out": (
-        "Besides the GCC, whose leaders did Biden meet in Jeddah?",
+        JEDDAH,
         "Biden met with leaders of the Gulf Cooperation Council (GCC) in Jeddah. [1]",
         "Jordan",
     ),
@@ -242,10 +243,7 @@ ANSWERING = {
     "threat": (THREAT, "Iran and Turkey consider Israel the greatest threat to stability. [1]"),
     "ally": (ALLY, "Iran lost Bashar al-Assad, a key ally. [1]"),
     "chapter": (CHAPTER, "Trade and economic relations. [1]"),
-    "gcc": (
-        "Besides the GCC, whose leaders did Biden meet in Jeddah?",
-        "Biden met the leaders of Egypt, Jordan and Iraq. [1]",
-    ),
+    "gcc": (JEDDAH, "Biden met the leaders of Egypt, Jordan and Iraq. [1]"),
 }
 
 
