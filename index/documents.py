@@ -94,6 +94,8 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
             f"binary file ({KINDS[kind]}) under a text name ({path.suffix or 'no extension'}): "
             "give it the right extension"
         )
+    if kind == "text" and expected == "pdf" and not _is_text(raw):
+        raise ValueError("a damaged PDF: binary content that does not start with %PDF-")
     if kind != expected and not (kind == "zip" and expected == "docx"):  # a damaged .docx
         raise ValueError(
             f"the content is {KINDS[kind]} but the name ends in {path.suffix}: "
@@ -140,6 +142,15 @@ def sniff(raw: bytes) -> str:
     except zipfile.BadZipFile:
         return "zip"
     return "docx" if "word/document.xml" in names else "zip"
+
+
+def _is_text(raw: bytes) -> bool:
+    """UTF-8 without NUL bytes: a text file under another name, not a damaged binary one."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in raw
 
 
 def suffix_kind(suffix: str) -> str:

@@ -118,6 +118,12 @@ def test_text_named_pdf(tmp_path):
     assert "the content is text but the name ends in .pdf" in reason(path)
 
 
+def test_binary_garbage_named_pdf_is_a_damaged_pdf_not_text(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(bytes(range(256)) * 8)  # no %PDF- header, not text either
+    assert reason(path) == "a damaged PDF: binary content that does not start with %PDF-"
+
+
 def test_an_empty_file(tmp_path):
     path = tmp_path / "empty.pdf"
     path.write_bytes(b"")
