@@ -88,6 +88,14 @@ _ALIASES = {
     "london": "britain", "beijing": "china", "chinese": "china", "kyiv": "ukraine",
     "damascus": "syria", "yerevan": "armenia", "riyadh": "saudi", "saudis": "saudi",
     "israeli": "israel", "israelis": "israel", "jerusalem": "israel",
+    # demonyms the suffix rules miss
+    "lebanese": "lebanon", "sudanese": "sudan", "moroccan": "morocco", "cypriot": "cyprus",
+    "peruvian": "peru", "french": "france", "spanish": "spain", "greek": "greece",
+    "swedish": "sweden", "danish": "denmark", "finnish": "finland", "polish": "poland",
+    "dutch": "netherlands", "swiss": "switzerland", "norwegian": "norway", "thai": "thailand",
+    "filipino": "philippines", "emirati": "emirates", "afghan": "afghanistan",
+    "kazakh": "kazakhstan", "uzbek": "uzbekistan", "turkmen": "turkmenistan", "tajik": "tajikistan",
+    "kyrgyz": "kyrgyzstan", "welsh": "wales", "scottish": "scotland", "irish": "ireland",
 }  # fmt: skip
 _SUFFIXES = ("ians", "ian", "ans", "an", "ese", "ish", "is", "i", "n", "ey", "es", "s", "a", "y")
 _MONTHS = {
@@ -186,6 +194,22 @@ def unmentioned_names(text: str, passages: list[str]) -> list[str]:
     """Names in `text` (a question) that none of `passages` mentions in any spelling."""
     keys = _keys_of([t for passage in passages for t in _WORD.findall(passage)])
     return [name for name in names_in(text) if not _name_keys(name) & keys]
+
+
+def antecedents(question: str, quote: str, source: str, start: int, window: int = 60) -> list[str]:
+    """Where the quote speaks of "the bridge" that the question calls "the Astarachay bridge",
+    the words around the bridge's introduction in the document before the quote (its last
+    mention there that is not itself "the bridge"): the one the quote refers to, named."""
+    found = []
+    for head in {after.lower() for _, after in _actors(question)}:
+        noun = rf"\b{re.escape(head)}\b"
+        if not re.search(rf"\b(?:the|this|that) {noun}", quote, re.IGNORECASE):
+            continue
+        for mention in reversed(list(re.finditer(noun, source[:start], re.IGNORECASE))):
+            if not re.search(r"\b(?:the|this|that) $", source[: mention.start()], re.IGNORECASE):
+                found.append(source[max(0, mention.start() - window) : mention.end() + window])
+                break
+    return found
 
 
 def _swapped_actor(claim: Claim, quote: str) -> str:

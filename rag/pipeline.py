@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rag.about import answer_about
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
-from rag.claims import names_in, unmentioned_names
+from rag.claims import antecedents, names_in, unmentioned_names
 from rag.evidence import select_evidence
 from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
@@ -238,6 +238,12 @@ class AnswerPipeline:
         around = [
             " ".join(filter(None, (c.title, c.author, c.publisher, c.before, c.quote, c.after)))
             for c in citations
+        ] + [
+            text
+            for c in citations
+            for text in antecedents(
+                question, c.quote, self.retriever.source_text(c.doc_id), c.start
+            )
         ]
         asked = names_in(question)
         if asked and len(unmentioned_names(question, around)) == len(asked):

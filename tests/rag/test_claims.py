@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.claims import check, is_place, names_in, unmentioned_names
+from rag.claims import antecedents, check, is_place, names_in, unmentioned_names
 
 QUOTE = "Reports say that this railway will be approximately 200 kilometers long."
 
@@ -46,6 +46,30 @@ def test_spellings_of_a_country_match_and_other_countries_do_not():
     assert check("Trade between Türkiye and Iran reached $19.4 billion.", quote).supported
     assert not check("Trade between Iraq and Iran reached $19.4 billion.", quote).supported
     assert not check("Trade between Turkey and Iran reached $19.4 million.", quote).supported
+
+
+def test_a_demonym_the_suffix_rules_miss_names_its_country():
+    quote = "Iran lost a key ally who had facilitated arms deliveries to Hezbollah in Lebanon."
+    assert not unmentioned_names("Which Lebanese militia received arms?", [quote])
+    assert unmentioned_names("Which Sudanese militia received arms?", [quote]) == ["Sudanese"]
+
+
+BRIDGE_DOC = (
+    "Iran and Azerbaijan agreed to construct a bridge on the Astarachay River. Moreover, the "
+    "bridge's construction will be part of a corridor. The bridge will be about 100 meters long."
+)
+
+
+def test_the_bridge_of_a_quote_is_the_one_its_document_introduced_by_name():
+    quote = "The bridge will be about 100 meters long."
+    start = BRIDGE_DOC.index(quote)
+    (found,) = antecedents("How long is the Astarachay bridge?", quote, BRIDGE_DOC, start)
+    assert "Astarachay" in found
+    # another bridge's name is not found there: the quote's bridge is the Astarachay one
+    other = antecedents("How long is the Kars bridge?", quote, BRIDGE_DOC, start)
+    assert unmentioned_names("How long is the Kars bridge?", other) == ["Kars"]
+    # a quote that does not speak of "the bridge" refers to none
+    assert not antecedents("How long is the Astarachay bridge?", "It is long.", BRIDGE_DOC, start)
 
 
 def test_the_two_countries_resolve_only_inside_the_quotes_document():
