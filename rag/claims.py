@@ -167,7 +167,7 @@ def check(
         absent = [n for n in absent if not _name_keys(n) & around]
     if absent:
         return ClaimCheck(False, coverage, f"{absent[0]} not in the quote")
-    if swapped := _swapped_actor(claim, quote):
+    if swapped := swapped_actor(claim.text, quote):
         return ClaimCheck(False, coverage, swapped)
     if missing_units := sorted(_units(claim.text) - _units(quote)):
         return ClaimCheck(False, coverage, f"unit {missing_units[0]} not in the quote")
@@ -212,11 +212,15 @@ def antecedents(question: str, quote: str, source: str, start: int, window: int 
     return found
 
 
-def _swapped_actor(claim: Claim, quote: str) -> str:
+def swapped_actor(text: str, quote: str, owners_only: bool = False) -> str:
     """A name put in another's place: the claim says "Iran declared" where the quote says
-    "Azerbaijan declared" (both names may be in the quote's sentence)."""
+    "Azerbaijan declared" (both names may be in the quote's sentence). With `owners_only`,
+    only the text's possessives count: a question asking for "Turkey's ambassador" is not
+    answered by "Tehran's ambassador", while "Which Lebanese militia?" is by "Hezbollah militia"."""
     said = _actors(quote)
-    for name, word in _actors(claim.text):
+    for name, word in _actors(text):
+        if owners_only and not name.endswith(("'s", "’s")):
+            continue
         others = [n for n, w in said if stem(w.lower()) == stem(word.lower())]
         if others and not any(_name_keys(name) & _name_keys(n) for n in others):
             return f"the quote says {others[0]} {word}, not {name} {word}"

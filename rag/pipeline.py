@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rag.about import answer_about
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
-from rag.claims import antecedents, names_in, unmentioned_names
+from rag.claims import antecedents, names_in, swapped_actor, unmentioned_names
 from rag.evidence import select_evidence
 from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
@@ -230,7 +230,11 @@ class AnswerPipeline:
             self.embed if self.backend.generative else None,
         )
         wanted = expectation(question)
-        held = [s for s in sentences if s.supported]
+        held = [
+            s
+            for s in sentences
+            if s.supported and not swapped_actor(question, s.text, owners_only=True)
+        ]
         if not held or (wanted and not any(wanted.met_by(s.text) for s in held)):
             self._abstain(answer)
             return

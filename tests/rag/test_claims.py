@@ -2,7 +2,14 @@
 
 import pytest
 
-from rag.claims import antecedents, check, is_place, names_in, unmentioned_names
+from rag.claims import (
+    antecedents,
+    check,
+    is_place,
+    names_in,
+    swapped_actor,
+    unmentioned_names,
+)
 
 QUOTE = "Reports say that this railway will be approximately 200 kilometers long."
 
@@ -70,6 +77,16 @@ def test_the_bridge_of_a_quote_is_the_one_its_document_introduced_by_name():
     assert unmentioned_names("How long is the Kars bridge?", other) == ["Kars"]
     # a quote that does not speak of "the bridge" refers to none
     assert not antecedents("How long is the Astarachay bridge?", "It is long.", BRIDGE_DOC, start)
+
+
+def test_a_possessive_asked_for_is_not_answered_by_anothers():
+    sentence = "Tehran’s ambassador to Ankara Mohammad Hassan Habibollahzadeh outlined it."
+    assert swapped_actor("Who is Turkey's ambassador to Tehran?", sentence, owners_only=True)
+    assert not swapped_actor("Who is Iran's ambassador to Turkey?", sentence, owners_only=True)
+    militia = "Assad had facilitated arms deliveries to the Hezbollah militia in Lebanon."
+    asked = "Which Lebanese militia received arms?"  # a modifier, not an owner
+    assert not swapped_actor(asked, militia, owners_only=True)
+    assert swapped_actor(asked, militia)  # a claim's every name counts
 
 
 def test_the_two_countries_resolve_only_inside_the_quotes_document():

@@ -175,6 +175,25 @@ def test_a_name_the_documents_never_mention_is_declined(extractive):
     assert not named.abstained and "Grajewski" in named.answer
 
 
+def test_the_bridge_a_sentence_speaks_of_is_the_named_one_its_document_introduced(extractive):
+    """ "The bridge will be about 100 meters long" is about the Astarachay bridge, named three
+    paragraphs before; the Nakhchivan-Kars link, named in the document too, has no bridge."""
+    answer = extractive.ask("How wide will the Astarachay bridge be?")
+    assert not answer.abstained and "31 meters" in answer.citations[0].quote
+    assert extractive.ask("How wide will the Nakhchivan-Kars bridge be?").abstained
+
+
+def test_another_countrys_ambassador_does_not_answer(extractive):
+    assert extractive.ask("Who is Turkey's ambassador to Tehran?").abstained
+    answer = extractive.ask("Who is Iran's ambassador to Turkey?")
+    assert not answer.abstained and "Habibollahzadeh" in answer.answer
+
+
+def test_a_demonym_is_found_as_its_country(extractive):
+    answer = extractive.ask("Which Lebanese militia received arms deliveries facilitated by Assad?")
+    assert not answer.abstained and "Hezbollah" in answer.answer
+
+
 def test_a_question_far_in_meaning_but_held_in_words_by_a_sentence_is_answered(extractive):
     """No name, no close chunk (cosine under 0.2), but one sentence holds most of its words."""
     answer = extractive.ask("Which broadcaster showed the signing live?")
