@@ -154,11 +154,12 @@ def ask(
     try:
         pipe = factory.pipeline(settings, backend)
         pipe.validate(question)
-        answer = None
+        answer, draft = None, []
         for event in pipe.stream(question, top_k=top_k):
             match event:
-                case TextDelta(piece) if not as_json:
-                    typer.echo(piece, nl=False)
+                case TextDelta(piece) if pipe.backend.generative and not as_json:
+                    typer.echo(piece, nl=False)  # a model's draft, as it is written
+                    draft.append(piece)
                 case Completed(answer):
                     pass
     except QuestionError as error:
@@ -169,17 +170,26 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_answer(answer)
+        _print_answer(answer, "".join(draft))
     if answer.error:
         raise typer.Exit(1)
 
 
-def _print_answer(answer) -> None:
-    typer.echo("\n")
+def _print_answer(answer, draft: str = "") -> None:
+    """The checked answer and its citations; under a model's streamed draft, it says when the
+    draft did not hold (the fallback's answer or a refusal replaced it)."""
+    from rag.support import strip_markers
+
+    if draft:
+        typer.echo("\n")
     if answer.error:
         typer.secho(f"error: {answer.error}", fg=typer.colors.RED, err=True)
         typer.echo("The passages retrieved for your question:")
-    elif not answer.abstained:
+    elif strip_markers(draft)[0].strip() != strip_markers(answer.answer)[0].strip():
+        if draft:
+            typer.secho("The draft above did not hold; checked against the documents:", dim=True)
+        typer.echo(answer.answer)
+    elif draft.strip() != answer.answer.strip():  # the same words, cited by the list below
         typer.echo(answer.answer)
     for citation in answer.citations:
         where = ", ".join(filter(None, (citation.doc_id, citation.section)))

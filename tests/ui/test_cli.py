@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from corpus import SEEDS
 from typer.testing import CliRunner
 
+from rag.backends import base as backends_base
+from rag.backends.base import Backend, GenerationRequest, register
 from ui.cli import app
 
 QUESTION = "How long will the railway between Iran and Turkey be?"
@@ -167,6 +170,34 @@ def test_ask_prints_the_answer_and_its_quotes(runner, store_env):
     assert quotes
     for quote in quotes:
         assert quote in result.stdout
+
+
+@pytest.fixture
+def wrong_model(monkeypatch) -> Iterator[str]:
+    """A generative backend whose every draft is wrong, registered as a plugin would be."""
+
+    @register("wrong-model")
+    class WrongModel(Backend):
+        def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
+            yield from ["The railway will be ", "900 kilometers long. [1]"]
+
+    yield "wrong-model"
+    monkeypatch.delitem(backends_base._REGISTRY, "wrong-model")
+
+
+def test_ask_prints_an_extractive_answer_once(runner, store_env):
+    result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("200 kilometers long") == 2  # the answer and its quote
+    assert "did not hold" not in result.stdout
+
+
+def test_ask_says_when_a_models_draft_did_not_hold(runner, store_env, wrong_model):
+    result = runner.invoke(app, ["ask", QUESTION, "--backend", wrong_model])
+    assert result.exit_code == 0, result.output
+    draft, checked = result.stdout.split("The draft above did not hold", 1)
+    assert "900 kilometers" in draft and "900" not in checked
+    assert "200 kilometers long" in checked
 
 
 def test_ask_an_off_topic_question_abstains_without_citations(runner, store_env):
