@@ -151,7 +151,15 @@ def test_the_committed_json_schema_is_the_loaders():
 
 @pytest.mark.parametrize(
     "name",
-    ["dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "test.jsonl", "conversations.jsonl"],
+    [
+        "dev.jsonl",
+        "dev2.jsonl",
+        "dev3.jsonl",
+        "dev4.jsonl",
+        "dev5.jsonl",
+        "test.jsonl",
+        "conversations.jsonl",
+    ],
 )
 def test_the_shipped_question_sets_load(name):
     questions = load_questions(ROOT / "eval" / "questions" / name, ROOT / "seeds")
