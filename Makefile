@@ -32,6 +32,8 @@ DEV3_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_acc
 	--fail-over false_abstention=0.05
 DEV4_GATE := $(TRUST) --fail-under answer_match=0.85 --fail-under abstention_accuracy=0.75 \
 	--fail-over false_abstention=0.08
+DEV5_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_accuracy=0.65 \
+	--fail-over false_abstention=0.05
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
 EVAL := $(RAG) eval --fresh-index --corpus seeds -q
@@ -46,6 +48,7 @@ test: install
 	$(EVAL) eval/questions/dev2.jsonl --backend extractive --out eval/results/ci/dev2-extractive $(DEV2_GATE)
 	$(EVAL) eval/questions/dev3.jsonl --backend extractive --out eval/results/ci/dev3-extractive $(DEV3_GATE)
 	$(EVAL) eval/questions/dev4.jsonl --backend extractive --out eval/results/ci/dev4-extractive $(DEV4_GATE)
+	$(EVAL) eval/questions/dev5.jsonl --backend extractive --out eval/results/ci/dev5-extractive $(DEV5_GATE)
 	$(EVAL) eval/questions/test.jsonl --backend extractive --out eval/results/ci/test-extractive $(TEST_GATE)
 
 eval: install
