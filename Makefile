@@ -12,8 +12,17 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# llama.cpp is built without -march=native (pyproject.toml); where the CPU has AVX-512 with VNNI,
+# VBMI and BF16 (Sapphire Rapids, Zen 4), with those kernels too: prompts read 1.6x faster. uv
+# keeps builds with other settings apart, so a wheel cached here never lands on a lesser CPU.
+AVX512_FLAGS := avx512f avx512cd avx512bw avx512dq avx512vl avx512_vnni avx512vbmi avx512_bf16 avx_vnni
+AVX512 := $(shell for f in $(AVX512_FLAGS); do grep -qw $$f /proc/cpuinfo 2>/dev/null || exit; done; echo ON)
+LLAMA_BUILD := $(if $(AVX512),$(foreach f,AVX512 AVX512_VNNI AVX512_VBMI AVX512_BF16 AVX_VNNI,\
+	--config-settings-package llama-cpp-python:cmake.define.GGML_$(f)=ON))
+
 install: $(UV)
-	$(UV) sync --frozen --compile-bytecode --extra llamacpp --extra openai --extra bench --extra postgres
+	$(UV) sync --frozen --compile-bytecode --extra llamacpp --extra openai --extra bench --extra postgres \
+		$(LLAMA_BUILD)
 	$(VENV)/bin/python -m compileall -q rag index ui eval  # ours too: no run compiles at start-up
 
 # The chat runs on the local LLM by default; RAG_BACKEND=extractive make run needs no model.
