@@ -32,11 +32,12 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 # "When ...?" is answered by a date or by a time told relative to something ("just before
-# the inauguration", "three decades ago", "since the war").
+# the inauguration", "three decades ago", "since the war"); "a new era" or "the period" alone
+# dates nothing.
 _WHEN = re.compile(
     rf"{_TIME.pattern}|\b(?:before|after|since|during|ago|until|till|by the end of|last|next|"
     r"previous|recent(?:ly)?|earlier|later|soon|today|yesterday|weeks?|months?|years?|"
-    r"decades?|century|era|period)\b",
+    r"decades?|century)\b",
     re.IGNORECASE,
 )
 _MEASURE = re.compile(

@@ -472,6 +472,9 @@ def test_an_answer_about_a_topic_mentions_the_topic(question, texts, covered):
         ("Since the diplomatic thaw unfolded, the two agreed to build a bridge.", True),
         ("On this route, the rail line is interrupted at Lake Van.", False),
         ("Wagons must be transported across the lake via ferries.", False),
+        ("The ferries across Lake Van mark a new era in the region's trade.", False),
+        ("The ferry period of Lake Van trade is a long one.", False),
+        ("The ferries began running during the imperial era.", True),
     ],
 )
 def test_when_questions_are_answered_by_a_date_or_a_relative_time(sentence, met):
