@@ -111,6 +111,12 @@ class AnswerPipeline:
             yield TextDelta(NOT_FOUND)
             yield Completed(self._abstain(answer, started))
             return
+        reading = self._fallback_reading(answer, question, standalone, retrieval.passages)
+        if reading is not None and reading.abstained:  # the model's answer would be a guess
+            reading.timings_ms["total"] = _ms(started)
+            yield TextDelta(NOT_FOUND)
+            yield Completed(reading)
+            return
         request = self.request_for(standalone, retrieval.passages)
         mark = time.perf_counter()
         pieces: list[str] = []
@@ -123,8 +129,8 @@ class AnswerPipeline:
         answer.timings_ms["generate"] = _ms(mark)
         if not answer.error:
             self._finish(answer, question, "".join(pieces), request.passages)
-            if self.fallback is not None:
-                answer = self._checked_by_fallback(answer, question, standalone, retrieval.passages)
+            if reading is not None:
+                answer = self._checked_by_fallback(answer, question, reading)
         answer.timings_ms["total"] = _ms(started)
         yield Completed(answer)
 
@@ -155,29 +161,32 @@ class AnswerPipeline:
             question=standalone, passages=fit_passages(passages, self.config.context_tokens)
         )
 
-    def _checked_by_fallback(
+    def _fallback_reading(
         self, answer: Answer, question: str, standalone: str, passages: list[Passage]
-    ) -> Answer:
-        """The model's answer if it holds, else the fallback's.
-
-        The fallback decides whether the documents answer the question at all: where it finds
-        no answering sentence, a model's answer is a guess ("In May 2023." for when a bridge
-        will be finished, citing a railway's agreement). The model's answer holds when it did
-        not decline, every sentence is supported, it adds at least two words of its quotes to
-        the question (a small model often echoes it: "Putin single out as one of the most
-        important chapters of the agreement"), and it rests on the sentence the fallback found
-        answering best: a small model often cites a true sentence next to the answer that does
-        not answer what was asked. A model copying part of a sentence (often dropping the very
-        name asked for) is shown the whole one."""
-        assert self.fallback is not None
+    ) -> Answer | None:
+        """The fallback's checked answer (None without a fallback), read before the model
+        writes. It decides whether the documents answer the question at all: where it finds no
+        answering sentence, a model's answer is a guess ("In May 2023." for when a bridge will
+        be finished, citing a railway's agreement), so the model is not asked."""
+        if self.fallback is None:
+            return None
         request = self.request_for(standalone, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
-        instead = answer.model_copy(deep=True)
-        self._finish(instead, question, text, request.passages)
-        instead.backend = f"{self.backend.name}+{self.fallback.name}"
-        if instead.abstained:
-            return instead
-        lead = (instead.citations[0].doc_id, instead.citations[0].start)
+        reading = answer.model_copy(deep=True)
+        self._finish(reading, question, text, request.passages)
+        reading.backend = f"{self.backend.name}+{self.fallback.name}"
+        return reading
+
+    def _checked_by_fallback(self, answer: Answer, question: str, reading: Answer) -> Answer:
+        """The model's answer if it holds, else the fallback's `reading` (which answers).
+
+        The model's answer holds when it did not decline, every sentence is supported, it adds
+        at least two words of its quotes to the question (a small model often echoes it: "Putin
+        single out as one of the most important chapters of the agreement"), and it rests on the
+        sentence the fallback found answering best: a small model often cites a true sentence
+        next to the answer that does not answer what was asked. A model copying part of a
+        sentence (often dropping the very name asked for) is shown the whole one."""
+        lead = (reading.citations[0].doc_id, reading.citations[0].start)
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
@@ -185,7 +194,10 @@ class AnswerPipeline:
             and lead in {(c.doc_id, c.start) for c in answer.citations}
             and not _clips_a_quote(answer)
         )
-        return answer if holds else instead
+        if holds:
+            return answer
+        reading.timings_ms = answer.timings_ms
+        return reading
 
     def _nothing_found(self, question: str, retrieval: Retrieval) -> bool:
         """Nothing to answer from: no passage, a name the passages never mention ("the capital

@@ -72,8 +72,10 @@ class Scripted(Backend):
     def __init__(self, reply: str) -> None:
         super().__init__()
         self.reply = reply
+        self.asked = 0
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
+        self.asked += 1
         yield from self.reply.split(" ")[:1]
         yield from (" " + word for word in self.reply.split(" ")[1:])
 
@@ -288,6 +290,10 @@ def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_w
     """The extractive reading finds no sentence saying when the bridge is finished; the model's
     "In May 2023." (the month a railway deal was signed) would pass the claim check alone."""
     question = "When will construction of the Astara border bridge be finished?"
-    guess = answer_with(Scripted("In May 2023. [1]"), fallback="extractive").ask(question)
+    model = Scripted("In May 2023. [1]")
+    guess = answer_with(model, fallback="extractive").ask(question)
     assert guess.abstained and guess.citations == []
     assert guess.backend == "scripted+extractive"
+    assert model.asked == 0  # a guess is not even written: the answer is known to be a decline
+    answer_with(model, fallback="extractive").ask(RAILWAY)
+    assert model.asked == 1
