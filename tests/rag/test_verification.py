@@ -63,12 +63,12 @@ class Repeating(Backend):
 
 
 class ServedSource:
-    """The real retriever, except that `source_text` of the repeated sentence's document is
+    """The real retriever, except that `source_text` of the target sentence's document is
     passed through `tamper`; `served` records what the pipeline was given to verify against."""
 
-    def __init__(self, inner, backend: Repeating, tamper: Callable[[str, SourceSentence], str]):
+    def __init__(self, inner, target: SourceSentence, tamper: Callable[[str, SourceSentence], str]):
         self.inner = inner
-        self.backend = backend
+        self.target = target
         self.tamper = tamper
         self.served: dict[str, str] = {}
 
@@ -77,21 +77,26 @@ class ServedSource:
 
     def source_text(self, doc_id: str) -> str:
         text = self.inner.source_text(doc_id)
-        target = self.backend.repeated[0]
-        if doc_id == target.passage.doc_id:
-            text = self.tamper(text, target)
+        if doc_id == self.target.passage.doc_id:
+            text = self.tamper(text, self.target)
         self.served[doc_id] = text
         return text
 
 
 def ask(answer_with, tamper, *picks: Pick, fallback: str | None = None):
     """The shipped pipeline over the seeds, answering through `Repeating(*picks)`; by default
-    without the extractive fallback, so the answer is the scripted reply's alone."""
+    without the extractive fallback, so the answer is the scripted reply's alone. The tampered
+    sentence is the first pick's, found in what the question retrieves: the fallback checks its
+    quotes before the model is asked."""
     backend = Repeating(*picks)
     pipe = answer_with(backend, fallback=fallback)
-    served = ServedSource(pipe.retriever, backend, tamper)
+    target = picks[0](passage_sentences(pipe.retriever.retrieve(QUESTION).passages))
+    served = ServedSource(pipe.retriever, target, tamper)
     pipe.retriever = served
-    return pipe.ask(QUESTION), served, backend
+    answer = pipe.ask(QUESTION)
+    repeated = [(s.passage.doc_id, s.start) for s in backend.repeated[:1]]
+    assert repeated in ([], [(target.passage.doc_id, target.start)])  # [] if it was not asked
+    return answer, served, backend
 
 
 def citation_of(answer: Answer, target: SourceSentence):
@@ -208,9 +213,8 @@ def test_only_the_sentence_whose_quote_fails_loses_its_citation(answer_with, tam
 def test_the_fallback_answer_shows_no_unverified_quote_either(answer_with, tamper):
     """With the extractive fallback on (the default for generative backends), whatever
     answers, every citation shown is the exact slice of the source it was checked against."""
-    answer, served, backend = ask(answer_with, tamper, containing(CITED), fallback="extractive")
-    (target,) = backend.repeated
-    assert citation_of(answer, target) == []
+    answer, served, _ = ask(answer_with, tamper, containing(CITED), fallback="extractive")
+    assert citation_of(answer, served.target) == []
     assert_shown_citations_verify(answer, served)
     if not answer.abstained:
         assert answer.citations
