@@ -206,7 +206,8 @@ def antecedents(question: str, quote: str, source: str, start: int, window: int 
         if not re.search(rf"\b(?:the|this|that) {noun}", quote, re.IGNORECASE):
             continue
         for mention in reversed(list(re.finditer(noun, source[:start], re.IGNORECASE))):
-            if not re.search(r"\b(?:the|this|that) $", source[: mention.start()], re.IGNORECASE):
+            before = source[max(0, mention.start() - 6) : mention.start()]  # not the prefix
+            if not re.search(r"(?:^|\W)(?:the|this|that) $", before, re.IGNORECASE):
                 found.append(source[max(0, mention.start() - window) : mention.end() + window])
                 break
     return found
