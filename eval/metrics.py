@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from eval.answers import answer_text, best, gold_answers, token_f1, words
 from eval.questions import Question, normalise
 from eval.stats import percentile
 from rag.types import Answer, Citation
@@ -37,6 +38,8 @@ METRICS = (
     "faithfulness",
     "unsupported_marked",
     "answer_match",
+    "answer_f1",
+    "answer_words",
     "abstention_accuracy",
     "abstention_precision",
     "false_abstention",
@@ -45,7 +48,18 @@ METRICS = (
     "latency_p95_ms",
 )
 #: Metrics where a smaller number is better (a --fail-under bound makes no sense for them).
-LOWER_IS_BETTER = frozenset({"false_abstention", "error_rate", "latency_p50_ms", "latency_p95_ms"})
+LOWER_IS_BETTER = frozenset(
+    {"answer_words", "false_abstention", "error_rate", "latency_p50_ms", "latency_p95_ms"}
+)
+#: Metrics in other units than [0, 1]: milliseconds, words.
+UNBOUNDED = frozenset(m for m in METRICS if m.endswith(("_ms", "_words")))
+#: The others, each in [0, 1] (what the charts draw).
+UNIT_METRICS = [m for m in METRICS if m not in UNBOUNDED]
+#: What a retrieval-only run (no answer asked for, as BEIR's) measures; the rest is None.
+RETRIEVAL_METRICS = frozenset(
+    {"hit_at_1", "hit_at_5", "mrr", "recall_at_5", "ndcg_at_5", "error_rate"}
+    | {"latency_p50_ms", "latency_p95_ms"}
+)
 
 SourceText = Callable[[str], str | None]
 
@@ -122,8 +136,21 @@ def answer_match(question: Question, answer: Answer) -> bool | None:
     return any(normalise(option).casefold() in text for option in question.answer_contains)
 
 
-def outcomes(question: Question, answer: Answer | None, source_text: SourceText) -> dict:
-    """Per question checks. None means the check does not apply to this question."""
+def answer_f1(question: Question, answer: Answer, declined: bool) -> float | None:
+    """SQuAD's token F1 against the best of `answer_contains` (a decline is the empty answer);
+    None if none given."""
+    if not question.answer_contains:
+        return None
+    return best(
+        token_f1, answer_text(answer.answer, declined), gold_answers(question.answer_contains)
+    )
+
+
+def outcomes(
+    question: Question, answer: Answer | None, source_text: SourceText, retrieval_only: bool = False
+) -> dict:
+    """Per question checks. None means the check does not apply to this question. A
+    `retrieval_only` run asked for no answer: only retrieval is measured (RETRIEVAL_METRICS)."""
     answer = answer or Answer(question=question.question, answer="", backend="", error="not run")
     failed = answer.error is not None
     verified = {c.n: quote_verified(c, source_text) for c in answer.citations}
@@ -142,6 +169,10 @@ def outcomes(question: Question, answer: Answer | None, source_text: SourceText)
         ),
         "sentences_unsupported": sum(not s.citations for s in sentences),
         "unsupported_marked": sum(not s.citations and not s.supported for s in sentences),
+        "answer_words": None
+        if answer.abstained or failed
+        else words(answer_text(answer.answer, False)),
+        "retrieval_only": retrieval_only,
     }
     if not question.answerable:
         declined = answer.abstained and not failed
@@ -160,6 +191,7 @@ def outcomes(question: Question, answer: Answer | None, source_text: SourceText)
         "citation_precision": expected / len(answer.citations) if answer.citations else None,
         "citation_recall": citation_recall(question, answer),
         "answer_match": match,
+        "answer_f1": answer_f1(question, answer, declined),
         "declined": declined,
         # right: the expected answer, or (with none given) the expected sources cited
         "answered_right": None if declined else bool(match if match is not None else expected),
@@ -170,6 +202,8 @@ def failed_checks(question: Question, outcome: dict) -> list[str]:
     """The checks this question failed (hit_at_1 and rank are quality, not pass/fail)."""
     if outcome["error"]:
         return ["error"]
+    if outcome.get("retrieval_only"):
+        return [] if outcome.get("hit_at_5", True) else ["hit_at_5"]
     failed = []
     if outcome["quote_verified"] is not None and outcome["quote_verified"] < 1:
         failed.append("quote_verified")
@@ -193,7 +227,7 @@ def aggregate(
     answerable = [r for r in results if r["answerable"]]
     unanswerable = [r for r in results if not r["answerable"]]
     latencies = [ms for ms in latencies_ms if ms is not None]
-    return {
+    metrics = {
         "hit_at_1": _mean(r["hit_at_1"] for r in answerable),
         "hit_at_5": _mean(r["hit_at_5"] for r in answerable),
         "mrr": _mean(r["reciprocal_rank"] for r in answerable),
@@ -220,6 +254,10 @@ def aggregate(
         "answer_match": _mean(
             r["answer_match"] for r in answerable if r["answer_match"] is not None
         ),
+        "answer_f1": _mean(r["answer_f1"] for r in answerable if r.get("answer_f1") is not None),
+        "answer_words": _mean(
+            r["answer_words"] for r in results if r.get("answer_words") is not None
+        ),
         "abstention_accuracy": _mean(r["declined"] for r in unanswerable),
         "abstention_precision": _mean(
             r["answered_right"] for r in results if r["answered_right"] is not None
@@ -229,6 +267,11 @@ def aggregate(
         "latency_p50_ms": _round(percentile(latencies, 50)),
         "latency_p95_ms": _round(percentile(latencies, 95)),
     }
+    if results and all(r.get("retrieval_only") for r in results):
+        return {
+            name: value if name in RETRIEVAL_METRICS else None for name, value in metrics.items()
+        }
+    return metrics
 
 
 def _mean(values) -> float | None:

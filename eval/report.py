@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from eval.intervals import by_kind, changed, comparable, intervals, paired
-from eval.metrics import LOWER_IS_BETTER, METRICS
+from eval.metrics import LOWER_IS_BETTER, METRICS, UNIT_METRICS
 from rag.quotes import shorten
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-UNIT_METRICS = [m for m in METRICS if not m.endswith("_ms")]
 #: the per-kind table's columns
 KIND_METRICS = (
     "hit_at_5",
@@ -30,6 +29,7 @@ KIND_METRICS = (
     "citation_precision",
     "faithfulness",
     "answer_match",
+    "answer_f1",
     "abstention_accuracy",
     "false_abstention",
     "latency_p50_ms",
@@ -46,10 +46,15 @@ def build(
     config: dict,
     previous: dict | None = None,
     against: str = "",
+    *,
+    benchmark: dict | None = None,
+    unindexable: list[dict] | None = None,
 ) -> dict:
     """The report.json object: metrics with their 95% intervals, the same per kind of question,
     and, when comparing with `previous`, the deltas with paired intervals and the questions
-    that changed outcome (listed first: broken, then fixed, then by failures)."""
+    that changed outcome (listed first: broken, then fixed, then by failures). `benchmark` is a
+    public benchmark's own measures as a table ({"name", "columns", "rows", "notes"});
+    `unindexable` the sources that could not be indexed ({"source", "reason", "questions"})."""
     order = {id(r): i for i, r in enumerate(records)}
     report = {
         "metrics": metrics,
@@ -58,6 +63,10 @@ def build(
         "questions": sorted(records, key=lambda r: (-len(r["failed"]), order[id(r)])),
         "config": config,
     }
+    if benchmark:
+        report["benchmark"] = benchmark
+    if unindexable:
+        report["unindexable"] = unindexable
     if previous is not None:
         report["comparison"] = {
             "against": against,
@@ -116,7 +125,16 @@ def write(report: dict, out_dir: Path) -> dict[str, Path]:
 def fmt(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
+    if name.endswith("_words"):
+        return f"{value:.1f} words"
     return f"{value:,.0f} ms" if name.endswith("_ms") else f"{value:.3f}"
+
+
+def cell(value: float | str | None) -> str:
+    """A benchmark table's cell: a count as it is, a measure with three decimals."""
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def interval(name: str, bounds: list[float] | None) -> str:
@@ -132,6 +150,8 @@ def paired_interval(name: str, paired: dict) -> str:
 def fmt_delta(name: str, value: float | None) -> str:
     if value is None:
         return ""
+    if name.endswith("_words"):
+        return f"{value:+.1f} words"
     return f"{value:+,.0f} ms" if name.endswith("_ms") else f"{value:+.3f}"
 
 
@@ -180,6 +200,7 @@ def markdown(report: dict) -> str:
             f"{interval(name, bounds.get(name))} |"
             for name in METRICS
         ]
+    lines += _markdown_benchmark(report)
     if kinds := report.get("by_kind"):
         lines += [
             "",
@@ -208,6 +229,24 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _markdown_benchmark(report: dict) -> list[str]:
+    """The benchmark's own measures and the sources that could not be indexed, if any."""
+    lines = []
+    if bench := report.get("benchmark"):
+        lines += ["", f"## {bench['name']}: its own measures", ""]
+        lines += ["| | " + " | ".join(bench["columns"]) + " |"]
+        lines += ["|---|" + "---:|" * len(bench["columns"])]
+        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in bench["rows"]]
+        lines += ["", *bench.get("notes", [])]
+    if missing := report.get("unindexable"):
+        lines += ["", "## Sources that could not be indexed (their questions count as missed)", ""]
+        lines += [
+            f"- `{m['source']}`: {m['reason']} ({', '.join(m['questions']) or 'no question'})"
+            for m in missing
+        ]
+    return lines
+
+
 def _md_cell(text: str, limit: int) -> str:
     return shorten(text, limit).replace("|", "\\|")
 
@@ -226,6 +265,7 @@ def _templates() -> Environment:
     )
     environment.globals.update(
         fmt=fmt,
+        cell=cell,
         fmt_delta=fmt_delta,
         interval=interval,
         paired_interval=paired_interval,
@@ -246,6 +286,8 @@ def html(report: dict) -> str:
         intervals=report.get("intervals", {}),
         by_kind=report.get("by_kind", {}),
         questions=report["questions"],
+        benchmark=report.get("benchmark"),
+        unindexable=report.get("unindexable", []),
         comparison=comparison,
         chart=_chart(report["metrics"], comparison["deltas"] if comparison else None),
     )
@@ -361,4 +403,17 @@ def print_summary(report: dict) -> None:
             delta = fmt_delta(name, d["delta"])
             row += [fmt(name, d["old"]), f"[{style}]{delta}[/{style}]" if style else delta]
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if bench := report.get("benchmark"):
+        own = Table(title=f"{bench['name']}: its own measures")
+        own.add_column("")
+        for column in bench["columns"]:
+            own.add_column(column, justify="right")
+        for row in bench["rows"]:
+            own.add_row(*(cell(v) for v in row))
+        console.print(own)
+        for note in bench.get("notes", []):
+            console.print(note)
+    for missing in report.get("unindexable", []):
+        console.print(f"not indexed: {missing['source']}: {missing['reason']}")

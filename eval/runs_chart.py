@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.metrics import LOWER_IS_BETTER, METRICS
-
-UNIT_METRICS = [m for m in METRICS if not m.endswith("_ms")]
+from eval.metrics import LOWER_IS_BETTER, UNIT_METRICS
 
 
 def draw_runs(runs: list[tuple[str, dict]], path: Path) -> Path:

@@ -284,3 +284,32 @@ def test_ceilings_are_for_lower_is_better_metrics():
     ceilings = {"false_abstention": 0.05, "error_rate": 0}
     missed = missed_bounds({"false_abstention": 0.1, "error_rate": 0.0}, {}, ceilings)
     assert missed == ["false_abstention = 0.1 is over 0.05"]
+
+
+def test_answer_f1_and_length_reward_a_short_exact_answer():
+    q = question(answer_contains=["200 km", "200 kilometres"])
+    short = outcomes(q, answer(text="200 km [1]."), text_of)
+    copied = outcomes(q, answer(text="Alpha says the railway is 200 km long [1]."), text_of)
+    declined = outcomes(q, answer(text="The documents don't say.", abstained=True), text_of)
+    assert short["answer_match"] and copied["answer_match"]  # the same to answer match ...
+    assert short["answer_f1"] == 1.0
+    # ... not to F1: "alpha says railway is 200 km long" (7 tokens) holds both gold tokens
+    assert copied["answer_f1"] == pytest.approx(2 * (2 / 7) * 1 / (2 / 7 + 1))
+    assert declined["answer_f1"] == 0.0 and declined["answer_words"] is None
+    assert (short["answer_words"], copied["answer_words"]) == (2, 8)  # [1] is no word
+    assert outcomes(question(), answer(text="x"), text_of)["answer_f1"] is None
+    unanswerable = outcomes(question(answerable=False), answer(text="A guess."), text_of)
+    metrics = aggregate([short, copied, declined, unanswerable], [1.0] * 4)
+    assert metrics["answer_f1"] == pytest.approx((1 + 4 / 9) / 3, abs=1e-4)
+    assert metrics["answer_words"] == pytest.approx((2 + 8 + 2) / 3, abs=1e-4)
+
+
+def test_a_retrieval_only_run_measures_retrieval_alone():
+    found = answer([passage("b.txt", 1), passage("a.txt", 2)])
+    result = outcomes(question(answer_contains=["200"]), found, text_of, retrieval_only=True)
+    assert failed_checks(question(), result) == []  # no answer was asked for: none is missing
+    metrics = aggregate([result], [5.0])
+    assert metrics["hit_at_5"] == 1.0 and metrics["mrr"] == 0.5
+    assert metrics["answer_match"] is None and metrics["false_abstention"] is None
+    missed = outcomes(question(), answer([passage("c.txt", 1)]), text_of, retrieval_only=True)
+    assert failed_checks(question(), missed) == ["hit_at_5"]
