@@ -55,8 +55,16 @@ def feedback_export(
     )
 
 
+FORMATS = ("ours", "squad2", "beir", "rgb")
+
+
 def eval_command(
-    questions: Annotated[Path, typer.Argument(help="a question set, JSON Lines (eval/README.md)")],
+    questions: Annotated[
+        Path,
+        typer.Argument(
+            help="a question set (JSON Lines, eval/README.md), or a benchmark's file (--format)"
+        ),
+    ],
     backend: BackendOption = None,
     pipeline_name: Annotated[
         str, typer.Option("--pipeline", help="ours | baseline (plain llama-index, top-2)")
@@ -97,80 +105,184 @@ def eval_command(
     fresh_index: Annotated[
         bool, typer.Option("--fresh-index", help="index the corpus into a temporary store first")
     ] = False,
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="ours | squad2 (a SQuAD 2.0 .json) | beir (a BEIR folder) | rgb (RGB's en.json)",
+        ),
+    ] = "ours",
+    sample_size: Annotated[
+        int | None, typer.Option("--sample", min=1, help="ask N questions drawn at random")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="the --sample draw's seed")] = 0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="refuse to run when a source cannot be indexed (for CI gates)"
+        ),
+    ] = False,
+    rgb_noise: Annotated[
+        float, typer.Option(min=0, max=1, help="rgb: share of noise documents per question")
+    ] = 0.0,
+    rgb_reject: Annotated[
+        bool, typer.Option("--rgb-reject", help="rgb: positives left out; must be declined")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Score a question set: retrieval, citations, answers, abstention, latency; write reports."""
+    """Score a question set or a public benchmark (SQuAD 2.0, BEIR, RGB): retrieval, citations,
+    answers, abstention, latency, and the benchmark's own measures; write reports."""
     import tempfile
     import time
     from datetime import datetime
 
+    from eval import benchmark as benchmarks
     from eval import exports
     from eval import report as reports
     from eval.metrics import missed_bounds, parse_bounds
-    from eval.questions import QuestionSetError, load_questions, source_text
-    from eval.runner import run
+    from eval.questions import QuestionSetError, source_text
+    from eval.runner import RETRIEVAL_DEPTH, RetrievalOnly, run
     from index.store import StoreError
     from rag.backends.base import BackendError
     from rag.settings import Settings
 
     settings = Settings()
-    corpus = corpus or settings.corpus_dir
     backend = backend or settings.backend
     if pipeline_name not in ("ours", "baseline"):
         fail(f"--pipeline {pipeline_name!r}: choose ours or baseline", 2)
-    if not corpus.is_dir():
-        fail(f"the corpus folder {corpus} does not exist (set --corpus or RAG_CORPUS_DIR)", 2)
+    if file_format not in FORMATS:
+        fail(f"--format {file_format!r}: choose {', '.join(FORMATS)}", 2)
+    if file_format == "beir" and pipeline_name == "baseline":
+        fail("--format beir scores our retriever alone: drop --pipeline baseline", 2)
     try:
         floors = parse_bounds(fail_under or [])
         ceilings = parse_bounds(fail_over or [], ceiling=True)
         previous = reports.load(compare) if compare else None
-        question_set = load_questions(questions, corpus)
+        if file_format == "ours":
+            corpus = corpus or settings.corpus_dir
+            if not corpus.is_dir():
+                fail(
+                    f"the corpus folder {corpus} does not exist (set --corpus or RAG_CORPUS_DIR)", 2
+                )
+            bench, unindexable = _own_set(questions, corpus, strict, sample_size, seed)
+        else:
+            bench = _benchmark(file_format, questions, sample_size, seed, rgb_noise, rgb_reject)
+            unindexable, fresh_index = {}, True
     except QuestionSetError as error:
         fail(f"{error}\nnothing was run", 2)
     except ValueError as error:
         fail(str(error), 2)
     started = datetime.now().astimezone()
     out = out or Path("eval/results") / f"{started:%Y%m%d-%H%M%S}-{pipeline_name}-{backend}"
+    if bench.retrieval_only:
+        top_k = RETRIEVAL_DEPTH
     with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
+        if file_format != "ours":
+            corpus = Path(tmp) / "corpus"
+            benchmarks.write_corpus(bench.documents, corpus)
         try:
-            pipe, store = _eval_pipeline(
+            pipe, store, skipped = _eval_pipeline(
                 settings, pipeline_name, backend, corpus, Path(tmp) if fresh_index else None
             )
+            if skipped and strict:
+                listed = "\n".join(
+                    f"  {name!r} cannot be indexed: {why}" for name, why in skipped.items()
+                )
+                fail(f"{len(skipped)} source(s) cannot be indexed:\n{listed}\nnothing was run", 2)
+            unindexable |= skipped
+            answerer = pipe
+            if bench.retrieval_only:
+                answerer = RetrievalOnly(pipe.retriever, RETRIEVAL_DEPTH)
+            missed = benchmarks.missed(bench.questions, unindexable)
             clock = time.perf_counter()
-            metrics, records = run(question_set, pipe, corpus, top_k, progress=not quiet)
+            metrics, records = run(
+                bench.questions,
+                answerer,
+                corpus,
+                top_k,
+                progress=not quiet,
+                missed=missed,
+                retrieval_only=bench.retrieval_only,
+            )
         except (StoreError, BackendError) as error:
             fail(str(error))
-    config = {
-        "questions": str(questions),
-        "n_questions": len(question_set),
-        "pipeline": pipeline_name,
-        "backend": backend,
-        "top_k": top_k or (settings.top_k if pipeline_name == "ours" else 2),
-        "corpus": str(corpus),
-        "store": store,
-        "embedding_model": settings.embedding_model,
-        "backend_options": pipe.backend.options.model_dump(mode="json"),
-        "started": started.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - clock, 1),
-        "out": str(out),
-    }
-    report = reports.build(metrics, records, config, previous, str(compare or ""))
-    paths = reports.write(report, out)
-    exported = exports.write(
-        records, f"{pipeline_name}-{backend}", lambda doc_id: source_text(corpus, doc_id), out
-    )
+        config = {
+            "questions": str(questions),
+            "format": file_format,
+            "n_questions": len(bench.questions),
+            "sample": sample_size,
+            "seed": seed,
+            "strict": strict,
+            "pipeline": pipeline_name,
+            "backend": backend,
+            "top_k": top_k or (settings.top_k if pipeline_name == "ours" else 2),
+            "corpus": str(corpus)
+            if file_format == "ours"
+            else f"{len(bench.documents)} documents from {questions}",
+            "store": store,
+            "embedding_model": settings.embedding_model,
+            "backend_options": pipe.backend.options.model_dump(mode="json"),
+            "started": started.isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - clock, 1),
+            "out": str(out),
+        }
+        if file_format == "rgb":
+            config |= {"rgb_noise": rgb_noise, "rgb_reject": rgb_reject}
+        own = bench.scorer.score(records) if bench.scorer else None
+        report = reports.build(
+            metrics,
+            records,
+            config,
+            previous,
+            str(compare or ""),
+            benchmark=own,
+            unindexable=benchmarks.unindexable_table(bench.questions, unindexable),
+        )
+        paths = reports.write(report, out)
+        exported = exports.write(
+            records, f"{pipeline_name}-{backend}", lambda doc_id: source_text(corpus, doc_id), out
+        )
     reports.print_summary(report)
     typer.echo(f"reports: {paths['json']}, {paths['md']}, {paths['html']}")
     typer.echo(f"for other tools: {', '.join(str(p) for p in exported)}")
-    missed = missed_bounds(metrics, floors, ceilings)
-    for line in missed:
+    missed_lines = missed_bounds(metrics, floors, ceilings)
+    for line in missed_lines:
         typer.secho(f"bound missed: {line}", fg=typer.colors.RED, err=True)
-    if missed:
+    if missed_lines:
         raise typer.Exit(1)
 
 
+def _own_set(questions: Path, corpus: Path, strict: bool, n: int | None, seed: int):
+    """Our question set, sampled by line (a conversation stays whole), and the sources that
+    cannot be indexed (none with `strict`: they are problems, and nothing runs)."""
+    from eval.benchmark import Benchmark, sample
+    from eval.questions import load_questions
+
+    unindexable: dict[str, str] | None = None if strict else {}
+    loaded = load_questions(questions, corpus, unindexable)
+    groups = list(dict.fromkeys(q.conversation or q.id for q in loaded))
+    chosen = set(sample(groups, n, seed))
+    picked = [q for q in loaded if (q.conversation or q.id) in chosen]
+    return Benchmark({}, picked), unindexable or {}
+
+
+def _benchmark(name: str, path: Path, n: int | None, seed: int, noise: float, reject: bool):
+    if name == "squad2":
+        from eval import squad
+
+        return squad.load(path, n, seed)
+    if name == "beir":
+        from eval import beir
+
+        return beir.load(path, n, seed)
+    from eval import rgb
+
+    return rgb.load(path, n, seed, noise, reject)
+
+
 def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fresh: Path | None):
-    """The pipeline to evaluate, and where its index lives (a fresh one in `fresh` if given)."""
+    """The pipeline to evaluate, where its index lives (a fresh one in `fresh` if given), and the
+    files of the corpus the fresh index could not take (name -> why)."""
     from rag import factory
 
     if name == "baseline":
@@ -179,21 +291,23 @@ def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fr
         pipe = BaselinePipeline(
             corpus, factory.embedder(settings), factory.backend(settings, backend)
         )
-        return pipe, "in-memory Chroma (baseline)"
+        return pipe, "in-memory Chroma (baseline)", {}
+    skipped = {}
     if fresh is not None:
         from index.indexer import index_paths
 
-        settings = settings.model_copy(update={"store_dir": fresh, "chroma_url": None})
+        settings = settings.model_copy(update={"store_dir": fresh / "store", "chroma_url": None})
         store = factory.store(settings, create=True)
-        index_paths(
+        indexed = index_paths(
             [corpus],
             store,
             factory.embedder(settings),
             factory.chunk_spec(settings),
             progress=False,
         )
+        skipped = {s.path.relative_to(corpus).as_posix(): s.reason for s in indexed.skipped}
     where = "temporary (--fresh-index)" if fresh else settings.chroma_url or str(settings.store_dir)
-    return factory.pipeline(settings, backend), where
+    return factory.pipeline(settings, backend), where, skipped
 
 
 def bench(
@@ -387,14 +501,15 @@ def beir_import(
     split: Annotated[str, typer.Option(help="which qrels file: qrels/<split>.tsv")] = "test",
 ) -> None:
     """Turn a BEIR folder into a corpus folder and a retrieval question set."""
-    from eval.beir import BeirError, import_beir
+    from eval.beir import import_beir
+    from eval.questions import QuestionSetError
 
     try:
         done = import_beir(folder, out, split)
-    except BeirError as error:
+    except QuestionSetError as error:
         fail(str(error), 2)
     typer.echo(
-        f"{done.documents} documents in {out / 'corpus'}, {done.questions} questions in "
+        f"{len(done.documents)} documents in {out / 'corpus'}, {len(done.questions)} questions in "
         f"{out / 'questions.jsonl'} ({done.skipped_queries} queries without a judged document)"
     )
     typer.echo(

@@ -97,8 +97,12 @@ class QuestionSetError(ValueError):
         super().__init__(f"{path}: {len(problems)} problem(s):\n{listed}")
 
 
-def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
-    """Parse and check a question file; raise QuestionSetError listing every bad line."""
+def load_questions(
+    path: Path, corpus_dir: Path, unindexable: dict[str, str] | None = None
+) -> list[Question]:
+    """Parse and check a question file; raise QuestionSetError listing every bad line. Given
+    `unindexable`, a source that exists but cannot be indexed is no problem: it is recorded there
+    (name -> reason) and its questions are the caller's to count as missed."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -116,7 +120,7 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
             if question.id in seen:
                 problems.append(Problem(number, "id", f"duplicate of line {seen[question.id]}"))
             seen.setdefault(question.id, number)
-            problems += _check_sources(number, question, corpus_dir, texts)
+            problems += _check_sources(number, question, corpus_dir, texts, unindexable)
             questions.append(question)
     if not questions and not problems:
         problems.append(Problem(0, "file", "no questions in the file"))
@@ -156,7 +160,11 @@ def _message(error: dict, model: type[BaseModel]) -> str:
 
 
 def _check_sources(
-    number: int, question: Question, corpus_dir: Path, texts: dict[str, list[str] | str]
+    number: int,
+    question: Question,
+    corpus_dir: Path,
+    texts: dict[str, list[str] | str],
+    unindexable: dict[str, str] | None,
 ) -> list[Problem]:
     """Sources must be files in the corpus folder and evidence must be quoted from them: from
     the whole text, or from its body (a sentence a page break cut has its footer left out)."""
@@ -171,8 +179,14 @@ def _check_sources(
     for i, name in enumerate(question.expected_sources):
         if name not in texts:
             texts[name] = _searchable(corpus_dir, name)
-        if isinstance(texts[name], str):
-            problems.append(Problem(number, f"expected_sources.{i}", str(texts[name])))
+        found = texts[name]
+        if isinstance(found, _Unindexable) and unindexable is not None:
+            unindexable[name] = str(found)
+        elif isinstance(found, _Unindexable):
+            problem = f"{name!r} cannot be indexed: {found}"
+            problems.append(Problem(number, f"expected_sources.{i}", problem))
+        elif isinstance(found, str):
+            problems.append(Problem(number, f"expected_sources.{i}", found))
     known = [found for name in question.expected_sources if isinstance(found := texts[name], list)]
     if len(known) == len(question.expected_sources):
         for i, evidence in enumerate(question.evidence):
@@ -183,13 +197,17 @@ def _check_sources(
     return problems
 
 
+class _Unindexable(str):
+    """Why a file of the folder cannot be indexed (unlike a name that is no file at all)."""
+
+
 def _searchable(corpus_dir: Path, name: str) -> list[str] | str:
     """What evidence may be found in, whitespace normalised: the whole text and its body (where
     a sentence a page break cut has its footer left out); or why there is none."""
     try:
         doc = source_document(corpus_dir, name)
     except ValueError as error:
-        return f"{name!r} cannot be indexed: {error}"
+        return _Unindexable(str(error))
     if doc is None:
         return f"{name!r} is not a file in {corpus_dir}"
     return [normalise(doc.text), normalise(body(doc))]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -31,15 +32,20 @@ def run(
     top_k: int | None = None,
     progress: bool = True,
     warm_up: bool = True,
+    missed: Mapping[str, str] | None = None,
+    retrieval_only: bool = False,
 ) -> tuple[dict, list[dict]]:
     """Ask every question; return (metrics, per question records).
 
     With `warm_up`, one untimed question first loads what loads lazily (the BM25 index, ONNX and
     llama.cpp sessions), so latencies are those of a running service, not of a cold start.
+    A question in `missed` (id -> why) is not asked and counts as an error.
     """
     texts = cache(lambda doc_id: source_text(corpus_dir, doc_id))
-    if warm_up and questions:
-        _ask(pipeline, questions[0].question, (), top_k)
+    missed = missed or {}
+    asked = [q for q in questions if q.id not in missed]
+    if warm_up and asked:
+        _ask(pipeline, asked[0].question, (), top_k)
     records, results, latencies = [], [], []
     conversations: dict[str, list[tuple[str, str]]] = {}  # the turns answered so far, each
     bar = tqdm(questions, desc="eval", unit="q", file=sys.stderr, disable=not progress)
@@ -47,17 +53,41 @@ def run(
         bar.set_postfix_str(question.id)
         history = conversations.setdefault(question.conversation, []) if question.turn else []
         started = time.perf_counter()
-        answer, error = _ask(pipeline, question.question, list(history), top_k)
+        if question.id in missed:
+            answer, error = None, f"not run: {missed[question.id]}"
+        else:
+            answer, error = _ask(pipeline, question.question, list(history), top_k)
         if question.turn:
             history.append((question.question, answer.answer if answer else ""))
         latency = round((time.perf_counter() - started) * 1000, 1)
         latencies.append(latency if answer is not None else None)
         if answer is not None:
             error = answer.error
-        outcome = outcomes(question, _with_error(answer, error, question), texts)
+        outcome = outcomes(question, _with_error(answer, error, question), texts, retrieval_only)
         results.append(outcome)
         records.append(_record(question, answer, error, outcome, latency, texts))
     return aggregate(results, latencies), records
+
+
+RETRIEVAL_DEPTH = 100  # passages a retrieval-only run ranks (BEIR's recall@100)
+
+
+class RetrievalOnly:
+    """A pipeline's retriever as an `Answerer` that writes no answer (BEIR scores retrieval
+    only): the answer is empty, the passages are the retriever's top `depth`, its dense and
+    BM25 candidate pools widened to `depth` each so that there are that many to rank."""
+
+    def __init__(self, retriever, depth: int = RETRIEVAL_DEPTH) -> None:
+        retriever.config = replace(
+            retriever.config, candidates=max(retriever.config.candidates, depth)
+        )
+        self.retriever, self.depth = retriever, depth
+
+    def ask(
+        self, question: str, history: Sequence[tuple[str, str]] = (), *, top_k: int | None = None
+    ) -> Answer:
+        passages = self.retriever.retrieve(question, top_k=top_k or self.depth).passages
+        return Answer(question=question, answer="", retrieved=passages, backend="retrieval only")
 
 
 def _ask(
@@ -97,6 +127,8 @@ def _record(
         "evidence": question.evidence,
         "answer_contains": question.answer_contains,
         "answer": answer.answer if answer else "",
+        # the concise answer, where the pipeline gives one (None where it has no such field)
+        "short_answer": getattr(answer, "short_answer", None),
         "answered_by": answer.backend if answer else "",
         "abstained": bool(answer and answer.abstained),
         "error": error,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.metrics import METRICS
+from eval.metrics import METRICS, UNBOUNDED
 from eval.questions import load_questions
 from eval.runner import run
 
@@ -28,7 +28,7 @@ def check_ranges(metrics: dict) -> None:
         if name == "unsupported_marked" and value is None:
             continue  # measured only when some answer sentence is unsupported
         assert value is not None, name
-        if not name.endswith("_ms"):
+        if name not in UNBOUNDED:
             assert 0.0 <= value <= 1.0, name
 
 
@@ -120,3 +120,39 @@ def test_conversations_are_asked_turn_by_turn_with_their_history(corpus_store):
     assert "1.6 billion" in cost["answer"], "the follow-up is answered from its topic"
     alone = pipeline.ask("How much will it cost?")  # the same turn without its history
     assert "1.6 billion" not in alone.answer
+
+
+def test_a_source_that_cannot_be_indexed_is_named_and_its_questions_missed(tmp_path, seeds_copy):
+    (seeds_copy / "empty.txt").write_text("")
+    lines = DEV_SET.read_text().splitlines()[:2]
+    lost = {"id": "lost", "question": "What does the empty file say?", "answerable": True,
+            "expected_sources": ["empty.txt"]}  # fmt: skip
+    questions = tmp_path / "set.jsonl"
+    questions.write_text("\n".join([*lines, json.dumps(lost)]) + "\n")
+    common = [str(questions), "--corpus", str(seeds_copy), "--fresh-index", "-b", "extractive"]
+    strict = invoke(*common, "-q", "--strict", "--out", str(tmp_path / "strict"))
+    assert strict.exit_code == 2 and "'empty.txt' cannot be indexed: empty file" in strict.output
+    assert "nothing was run" in strict.output and not (tmp_path / "strict").exists()
+    out = tmp_path / "out"
+    result = invoke(*common, "-q", "--out", str(out), "--sample", "2", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "not indexed: empty.txt: empty file" in result.output
+    report = json.loads((out / "report.json").read_text())
+    by_id = {r["id"]: r for r in report["questions"]}
+    assert len(by_id) == 2 and report["config"]["sample"] == 2
+    assert report["unindexable"] == [
+        {
+            "source": "empty.txt",
+            "reason": "empty file",
+            "questions": ["lost"] if "lost" in by_id else [],
+        }
+    ]
+    full = invoke(*common, "-q", "--out", str(tmp_path / "full"))
+    report = json.loads((tmp_path / "full" / "report.json").read_text())
+    lost_record = next(r for r in report["questions"] if r["id"] == "lost")
+    assert lost_record["error"].startswith("not run: 'empty.txt' cannot be indexed")
+    assert lost_record["failed"] == ["error"] and report["metrics"]["error_rate"] == pytest.approx(
+        1 / 3, abs=1e-4
+    )
+    assert "Sources that could not be indexed" in (tmp_path / "full" / "report.html").read_text()
+    assert full.exit_code == 0
