@@ -45,7 +45,7 @@ DEV5_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_acc
 	--fail-over false_abstention=0.05
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
-EVAL := $(RAG) eval --fresh-index --corpus seeds -q
+EVAL := $(RAG) eval --fresh-index --corpus seeds -q --strict
 
 test: install
 	$(VENV)/bin/ruff check .
