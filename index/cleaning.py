@@ -1,18 +1,23 @@
-"""Cleaning rules for web pages saved as text: keep the article body, drop the page chrome.
+"""Cleaning rules for text: keep the body, drop the page chrome, and say what went and why.
 
-Cleaning never rewrites text. It classifies each line of the page and returns the spans of
-the original text that belong to the article, so every chunk is an exact slice of its file.
+Cleaning never rewrites text. It classifies blocks of the text and returns the spans of the
+original text that belong to the body, so every chunk is an exact slice of its file, plus a
+`Removal` for every span it left out, naming the rule that removed it.
 
 How the body is found (in the spirit of boilerplate removal by text density):
-1. each non-empty line is a block, classified as chrome (menus, timestamps, link lines,
-   share/subscribe/copyright/comment-form phrases), prose (a sentence of several words)
-   or short (headings, labels, headlines);
-2. chrome blocks are hard walls: they cut the page into segments;
-3. in each segment the best run of blocks is the one with the highest sum of scores
-   (prose scores its word count, a short block a small penalty), so isolated prose in a
-   menu or glossary loses against the long run of prose that is the article;
-4. runs scoring at least a fraction of the best run are kept (an article split by an inline
-   "Read also" box keeps both halves); everything else is dropped.
+1. each paragraph is a block: a non-empty line, or the lines of a hard-wrapped paragraph;
+2. a block is chrome (a menu item, a timestamp, a link line, a line that *is* a subscribe,
+   copyright or comment-form notice), prose (a sentence of several words) or short (headings,
+   labels, headlines, list items, table rows). A chrome phrase inside prose counts only where
+   its sentence is boilerplate: a republication note, a page label ("Disclaimer:"), or a call
+   to the reader ("subscribe to our channel"); then only that sentence goes;
+3. chrome blocks are hard walls: they cut the text into segments;
+4. in each segment the best runs of blocks are those with the highest sum of scores (prose
+   scores its word count, a short block a small penalty), so isolated prose in a menu or
+   glossary loses against the long run of prose that is the article;
+5. runs scoring at least a fraction of the best run are kept (an article split by an inline
+   "Read also" box keeps both halves). A text with no run of prose at all (a note, a list, a
+   table) keeps every block that is not chrome: it has no article to tell chrome from.
 """
 
 from __future__ import annotations
@@ -20,30 +25,52 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 
-CLEANING_VERSION = 2  # bump when the rules change: documents are then re-indexed
+CLEANING_VERSION = 3  # bump when the rules change: documents are then re-indexed
 SHORT_PENALTY = 3
 MIN_PROSE_WORDS = 4
+LONG_LINE_WORDS = 25  # a line this long is prose even without a full stop
 KEEP_FRACTION = 0.25
 MIN_RUN_SCORE = 8
+MAX_WRAP_WIDTH = 100  # a text whose lines are at most this long may be hard-wrapped
 
-_CHROME_PHRASES = re.compile(
-    r"subscribe|newsletter|follow us|share (?:this|widely|buttons)|click here|"
-    r"all rights reserved|copyright|©|disclaimer|terms of (?:use|service)|privacy policy|"
-    r"cookies? (?:policy|settings)|leave a (?:reply|comment)|your email address|required fields|"
-    r"^comments?\b|read (?:also|more)\b|^related (?:content|articles|posts|news|stories)|"
+# A sentence holding one of these is boilerplate wherever it stands: it speaks about the page.
+_BOILERPLATE = re.compile(
+    r"all rights reserved|click here|share (?:buttons|this (?:article|story|post|page))|"
+    r"leave a (?:reply|comment)|your email address will not be published|required fields|"
+    r"translate website|drop down menu|original source of this article|"
+    r"\b(?:article|story|post|piece|report|column|interview|essay|version)\b[^.!?]{0,40}?"
+    r"\b(?:first|originally) (?:appeared|published|posted|ran)\b|"
+    r"^\W*(?:disclaimer|note to readers|featured image|source|tags?|articles by|"
+    r"(?:photo|image) credits?)\s*:",
+    re.IGNORECASE,
+)
+# These are words of prose too ("states expected to sign up to the agreement"): they count on
+# a line that is no sentence, or in a sentence addressed to the reader.
+_CHROME_WORDS = re.compile(
+    r"subscribe|newsletter|follow us|share (?:this|widely)|sign up|copyright|©|disclaimer|"
+    r"terms of (?:use|service)|privacy policy|cookies? (?:policy|settings)|advertisement|"
+    r"repost|fair use|media inquiries|read (?:also|more)\b|log ?in\b|first appeared on|"
+    r"[\w.+-]+@[\w-]+\.[\w.]+",
+    re.IGNORECASE,
+)
+_TO_THE_READER = re.compile(
+    r"\b(?:you|your|our|us|please)\b|^\W*(?:feel free|click|follow|subscribe|share|sign up|"
+    r"join|download|register|log ?in|become|read|support|donate|leave)\b",
+    re.IGNORECASE,
+)
+# Whole lines that are page furniture: section labels of a news site, comment-form fields.
+_CHROME_LINE = re.compile(
+    r"^comments?\b|^related (?:content|articles|posts|news|stories)|"
     r"^latest (?:news|posts|articles)|^most (?:viewed|read|popular)|^editor'?s choice|"
-    r"^tags?\s*:|sign up|^log ?in\b|advertisement|fair use|repost|translate website|"
-    r"drop down menu|first appeared on|original source of this article|^source\s*:|"
-    r"^featured image|^note to readers|^articles by\s*:|media inquiries|^all news$|"
-    r"^(?:name|e-?mail|website|\*?\s*text)\s*:|^send$|^(?:photo|film|gallery|video)$|"
-    r"^(?:day|week|month)(?: (?:week|month|year))*$",
+    r"^tags?\s*:|^all news$|^(?:name|e-?mail|website|\*?\s*text)\s*:|^send$|"
+    r"^(?:photo|film|gallery|video)$|^(?:day|week|month)(?: (?:week|month|year))*$",
     re.IGNORECASE,
 )
 _LINK = re.compile(
-    r"\[[^\]]*\]\([^)]*\)|https?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|net|org|az|ir|ru|de)\b"
+    r"\[([^\]]*)\]\([^)]*\)|https?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|net|org|az|ir|ru|de)\b"
 )
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_PATTERNS = (
     (re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b"), "%d %B %Y"),
@@ -52,6 +79,9 @@ _DATE_PATTERNS = (
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_TRAILING_REFS = re.compile(r"(?:\s*\[[^\]\n]{1,40}\])+$")  # "…in 1950.[12][citation needed]"
+_SENTENCE = re.compile(r"\S.*?(?:[.!?…][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|$)", re.DOTALL)
+_BLOCK_START = re.compile(r"^\s*(?:[-*+•|>#]|\d+[.)]\s|```|~~~)")
 _WORD = re.compile(r"\w[\w'’.-]*")
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+ ){1,3}[A-Z][\w'’.-]+$")
 _BYLINE = re.compile(r"^By\s+(?:\[([^\]]+)\]\([^)]*\)|(.+))$")
@@ -62,6 +92,20 @@ _PUBLISHER_LINES = (
     re.compile(r"^([^|]{2,40}?)\s+\|\s+"),
 )
 
+_NOTICES = ("chrome line", "boilerplate", "a call")
+OUTSIDE = "a short line outside the body (a title, a menu, a headline list)"
+SIDEBAR = "prose apart from the body, far smaller than it (a sidebar, a glossary, a footer)"
+FURNITURE = "a running header or footer of the printed pages"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A span of the source text that no chunk holds, and the rule that left it out."""
+
+    start: int
+    end: int
+    rule: str
+
 
 @dataclass(frozen=True)
 class Block:
@@ -69,6 +113,8 @@ class Block:
     end: int
     kind: str  # "chrome" | "prose" | "short"
     words: int
+    rule: str = ""  # why a chrome block is chrome
+    holes: tuple[Removal, ...] = ()  # boilerplate sentences inside a prose block
 
     @property
     def score(self) -> int:
@@ -77,44 +123,135 @@ class Block:
 
 @dataclass
 class CleanedText:
-    """The article body as spans of the original text, plus what the page says about itself."""
+    """The body as spans of the original text, what was removed and why, and what the page
+    says about itself."""
 
     sections: list[tuple[int, int]]
     metadata: dict[str, str] = field(default_factory=dict)
+    removed: list[Removal] = field(default_factory=list)
 
     def body(self, text: str) -> str:
         return "\n\n".join(text[s:e] for s, e in self.sections)
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Every non-empty line, trimmed of surrounding whitespace, with its class."""
-    blocks = []
+def _paragraphs(text: str, markdown: bool = False) -> list[tuple[int, int]]:
+    """Spans of the blocks: every non-empty line, except that the lines of a paragraph are one
+    block where the text says so: a Markdown paragraph (lines up to a blank line or the start
+    of a list item, heading, quote, table or code fence) or a hard-wrapped paragraph of plain
+    text (a text of short lines, most of them followed by another)."""
+    lines = []
     for match in re.finditer(r"[^\n]+", text):
         line = match.group()
-        stripped = line.strip()
-        if not stripped:
-            continue
-        start = match.start() + (len(line) - len(line.lstrip()))
-        words = len(_WORD.findall(stripped))
-        blocks.append(Block(start, start + len(stripped), classify(stripped, words), words))
+        if line.strip():
+            start = match.start() + len(line) - len(line.lstrip())
+            lines.append((start, match.end() - (len(line) - len(line.rstrip()))))
+    adjacent = [text.count("\n", a[1], b[0]) == 1 for a, b in pairwise(lines)]
+    joins = _markdown_joins(text, lines) if markdown else _wrap_joins(text, lines, adjacent)
+    spans = lines[:1]
+    for (start, end), joined in zip(lines[1:], joins, strict=True):
+        spans[-1:] = [(spans[-1][0], end)] if joined else [spans[-1], (start, end)]
+    return spans
+
+
+def _markdown_joins(text: str, lines: list[tuple[int, int]]) -> list[bool]:
+    """For each line after the first: does it continue the paragraph of the line before?"""
+    joins, fenced = [], False
+    for (a_start, a_end), (b_start, b_end) in pairwise(lines):
+        before, line = text[a_start:a_end], text[b_start:b_end]
+        fenced ^= before.startswith(("```", "~~~"))
+        quoted = line.startswith(">") and before.startswith(">")
+        joins.append(
+            text.count("\n", a_end, b_start) == 1
+            and not fenced
+            and not before.startswith(("```", "~~~", "#", "|"))
+            and (quoted or not _BLOCK_START.match(line))
+        )
+    return joins
+
+
+def _wrap_joins(text: str, lines: list[tuple[int, int]], adjacent: list[bool]) -> list[bool]:
+    lengths = sorted(e - s for s, e in lines)
+    width = lengths[len(lengths) * 9 // 10] if lengths else 0
+    if not (len(lines) >= 4 and width <= MAX_WRAP_WIDTH and sum(adjacent) * 2 >= len(adjacent)):
+        return [False] * len(adjacent)
+    return [
+        joined
+        and a_end - text.rfind("\n", 0, a_end) - 1 >= 0.6 * width
+        and not _BLOCK_START.match(text[b_start:b_end])
+        for ((_, a_end), (b_start, b_end)), joined in zip(pairwise(lines), adjacent, strict=True)
+    ]
+
+
+def split_blocks(text: str, markdown: bool = False) -> list[Block]:
+    """Every block of the text, trimmed of surrounding whitespace, with its class."""
+    blocks = []
+    for start, end in _paragraphs(text, markdown):
+        block = text[start:end]
+        words = len(_WORD.findall(block))
+        blocks.append(classify(block, words, start))
     return blocks
 
 
-def classify(line: str, words: int) -> str:
-    if _is_chrome(line, words):
-        return "chrome"
-    if words >= MIN_PROSE_WORDS and _SENTENCE_END.search(line):
-        return "prose"
-    return "short"
+def _is_prose(line: str, words: int) -> bool:
+    sentence_end = _SENTENCE_END.search(_TRAILING_REFS.sub("", line))
+    return words >= MIN_PROSE_WORDS and (bool(sentence_end) or words >= LONG_LINE_WORDS)
 
 
-def _is_chrome(line: str, words: int) -> bool:
-    if _CHROME_PHRASES.search(line) or _EMAIL.search(line):
-        return True
-    linked = sum(len(m.group()) for m in _LINK.finditer(line))
-    if linked and (linked / len(line) > 0.3 or words <= 12):
-        return True
-    return words <= 8 and bool(_TIME.search(line) or find_date(line))
+def classify(block: str, words: int, start: int = 0) -> Block:
+    """The block at `start` with its class (and, for prose, its boilerplate sentences)."""
+    end = start + len(block)
+    if rule := _chrome_rule(block, words):
+        return Block(start, end, "chrome", words, rule)
+    if not _is_prose(block, words):
+        return Block(start, end, "short", words)
+    holes = tuple(
+        Removal(start + m.start(), start + m.start() + len(m.group().rstrip()), rule)
+        for m in _SENTENCE.finditer(block)
+        if (rule := _boilerplate_sentence(m.group()))
+    )
+    rest = list(block)
+    for hole in holes:
+        rest[hole.start - start : hole.end - start] = " " * (hole.end - hole.start)
+    if not _WORD.search("".join(rest)):  # nothing but boilerplate sentences
+        return Block(start, end, "chrome", words, holes[0].rule)
+    return Block(start, end, "prose", words, holes=holes)
+
+
+def _boilerplate_sentence(sentence: str) -> str:
+    """Why a sentence of prose is boilerplate, or ""."""
+    if found := _BOILERPLATE.search(sentence):
+        return f"boilerplate sentence ({found.group().strip(' :').lower()!r})"
+    if (found := _CHROME_WORDS.search(sentence)) and _TO_THE_READER.search(sentence):
+        return f"a call to the reader ({found.group().lower()!r})"
+    linked, shown = _linked(sentence)
+    return "a link line" if linked > 0.5 * shown else ""
+
+
+def _linked(text: str) -> tuple[int, int]:
+    """(characters a reader sees as links, characters a reader sees): a Markdown link shows
+    its text, not its address."""
+    hidden = sum(len(m.group()) - len(m.group(1)) for m in _LINK.finditer(text) if m.group(1))
+    linked = sum(
+        len(m.group(1) if m.group(1) is not None else m.group()) for m in _LINK.finditer(text)
+    )
+    return linked, max(1, len(text) - hidden)
+
+
+def _chrome_rule(line: str, words: int) -> str:
+    """Why a whole line is chrome, or ""."""
+    if found := _CHROME_LINE.search(line):
+        return f"chrome line ({found.group().strip(' :').lower()!r})"
+    prose = _is_prose(line, words)
+    linked, shown = _linked(line)
+    if linked and (linked / shown > 0.3 or (words <= 12 and not prose)):
+        return "a link line"
+    if prose:
+        return ""
+    if found := _BOILERPLATE.search(line) or _CHROME_WORDS.search(line):
+        return f"chrome line ({found.group().strip(' :').lower()!r})"
+    if words <= 8 and (_TIME.search(line) or find_date(line)):
+        return "a date or time line"
+    return ""
 
 
 def _best_run(blocks: list[Block]) -> tuple[int, int, int]:
@@ -130,31 +267,76 @@ def _best_run(blocks: list[Block]) -> tuple[int, int, int]:
     return best
 
 
+def _runs(blocks: list[Block]) -> list[tuple[int, list[Block]]]:
+    """The best run of a segment, then the best runs of what is left on either side of it."""
+    score, first, last = _best_run(blocks)
+    if last < first:
+        return []
+    return [*_runs(blocks[:first]), (score, blocks[first : last + 1]), *_runs(blocks[last + 1 :])]
+
+
 def body_blocks(blocks: list[Block]) -> list[list[Block]]:
-    """The kept runs of blocks, in page order."""
+    """The kept stretches of blocks, in page order: in each segment whose best run scores at
+    least a fraction of the best run of all, everything from its first run of prose to its
+    last (lists, code and tables between paragraphs are the body's too)."""
     segments: list[list[Block]] = [[]]
     for block in blocks:
         if block.kind == "chrome":
             segments.append([])
         else:
             segments[-1].append(block)
-    runs = []
-    for segment in segments:
-        score, first, last = _best_run(segment)
-        if last >= first:
-            runs.append((score, segment[first : last + 1]))
-    if not runs:
-        return []
-    floor = max(MIN_RUN_SCORE, KEEP_FRACTION * max(score for score, _ in runs))
-    return [run for score, run in runs if score >= floor]
+    found = [(segment, _runs(segment)) for segment in segments]
+    best = max((score for _, runs in found for score, _ in runs), default=0)
+    floor = max(MIN_RUN_SCORE, KEEP_FRACTION * best)
+    kept = []
+    for segment, runs in found:
+        if runs and max(score for score, _ in runs) >= floor:
+            prose = [run for score, run in runs if score >= MIN_PROSE_WORDS]
+            first, last = segment.index(prose[0][0]), segment.index(prose[-1][-1])
+            kept.append(segment[first : last + 1])
+    return kept
 
 
-def clean_text(text: str) -> CleanedText:
-    blocks = split_blocks(text)
+def clean_text(text: str, markdown: bool = False) -> CleanedText:
+    blocks = split_blocks(text, markdown)
     runs = body_blocks(blocks)
-    sections = [(run[0].start, run[-1].end) for run in runs]
+    if not runs:  # a note, a list, a table: no article to tell chrome from, bar notices
+        runs = [[block] for block in blocks if not block.rule.startswith(_NOTICES)]
+    kept = {block for run in runs for block in run}
+    holes = [hole for block in kept for hole in block.holes]
+    sections = subtract(text, [(run[0].start, run[-1].end) for run in runs], holes)
+    removed = sorted(
+        [*holes, *(_removal(block) for block in blocks if block not in kept)],
+        key=lambda r: r.start,
+    )
     header_end = runs[0][0].start if runs else len(text)
-    return CleanedText(sections, page_metadata(text, blocks, header_end))
+    return CleanedText(sections, page_metadata(text, blocks, header_end), removed)
+
+
+def _removal(block: Block) -> Removal:
+    rule = {"chrome": block.rule, "short": OUTSIDE}.get(block.kind, SIDEBAR)
+    return Removal(block.start, block.end, rule)
+
+
+def subtract(
+    text: str, sections: list[tuple[int, int]], holes: list[tuple[int, int]] | list[Removal]
+) -> list[tuple[int, int]]:
+    """The sections minus the holes, each piece trimmed of surrounding whitespace."""
+    spans = sorted((h.start, h.end) if isinstance(h, Removal) else h for h in holes)
+    trimmed = []
+    for section_start, section_end in sections:
+        pieces, start = [], section_start
+        for hole_start, hole_end in spans:
+            if section_start <= hole_start < section_end:
+                pieces.append((start, hole_start))
+                start = max(start, hole_end)
+        pieces.append((start, section_end))
+        for s, e in pieces:
+            chunk = text[s:e]
+            s, e = s + len(chunk) - len(chunk.lstrip()), e - (len(chunk) - len(chunk.rstrip()))
+            if s < e:
+                trimmed.append((s, e))
+    return trimmed
 
 
 def page_metadata(text: str, blocks: list[Block], body_start: int) -> dict[str, str]:
@@ -187,10 +369,10 @@ def page_metadata(text: str, blocks: list[Block], body_start: int) -> dict[str, 
 def _title(header: list[str]) -> str | None:
     """The headline: the line the page repeats nearest the body, else its first line."""
     for i in range(len(header) - 1, 0, -1):
-        if header[i] in header[:i] and not _is_chrome(header[i], len(header[i].split())):
+        if header[i] in header[:i] and not _chrome_rule(header[i], len(header[i].split())):
             return header[i]
     for line in header:
-        if len(line.split()) >= 3 and "|" not in line and not _is_chrome(line, 4):
+        if len(line.split()) >= 3 and "|" not in line and not _chrome_rule(line, 4):
             return line
     return None
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.cleaning import CleanedText, clean_text
+from index.cleaning import FURNITURE, CleanedText, Removal, clean_text, subtract
 from index.layout import Extracted, Layout
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -34,6 +34,8 @@ class SourceDocument:
     sections: list[tuple[int, int]]
     metadata: dict[str, str] = field(default_factory=dict)
     layout: Layout = field(default_factory=Layout)
+    removed: list[Removal] = field(default_factory=list)  # what no chunk holds, and why
+    page_text: str = ""  # HTML: all the text of the page, of which `text` is the main content
 
     @property
     def title(self) -> str:
@@ -120,13 +122,21 @@ def read_document(doc_id: str, path: Path, max_bytes: int = MAX_BYTES) -> Source
         ) from None
     if path.suffix.lower() in (".html", ".htm"):
         return _html_document(doc_id, path, text, content_hash)
-    cleaned = clean_text(text)
+    markdown = path.suffix.lower() == ".md"
+    cleaned = clean_text(text, markdown)
     if not cleaned.sections:
         raise ValueError("no article text found after cleaning")
     headings = [(m.start(), m.group(1)) for m in _MD_HEADING.finditer(text)]
-    layout = Layout(headings=headings if path.suffix.lower() == ".md" else [])
+    layout = Layout(headings=headings if markdown else [])
     return SourceDocument(
-        doc_id, path, text, content_hash, cleaned.sections, cleaned.metadata, layout
+        doc_id,
+        path,
+        text,
+        content_hash,
+        cleaned.sections,
+        cleaned.metadata,
+        layout,
+        cleaned.removed,
     )
 
 
@@ -168,42 +178,25 @@ def _extracted_document(
     for start, end in furniture:
         masked[start:end] = " " * (end - start)
     cleaned = clean_text("".join(masked))
-    sections = [
-        (s, e) for section in cleaned.sections for s, e in _without(text, section, furniture)
-    ]
+    sections = subtract(text, cleaned.sections, furniture)
+    removed = sorted(
+        [*cleaned.removed, *(Removal(s, e, FURNITURE) for s, e in furniture)], key=lambda r: r.start
+    )
     if not sections:
         raise ValueError("no article text found after cleaning")
     own = dict(found.metadata)
     if _FILE_NAME.fullmatch(own.get("title", "")):
         del own["title"]  # a printer's file name is not a title
     return SourceDocument(
-        doc_id, path, text, content_hash, sections, cleaned.metadata | own, found.layout
+        doc_id, path, text, content_hash, sections, cleaned.metadata | own, found.layout, removed
     )
-
-
-def _without(
-    text: str, section: tuple[int, int], holes: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """The section minus the holes, each piece trimmed of surrounding whitespace."""
-    pieces, start = [], section[0]
-    for hole_start, hole_end in holes:
-        if section[0] <= hole_start < section[1]:
-            pieces.append((start, hole_start))
-            start = hole_end
-    pieces.append((start, section[1]))
-    trimmed = []
-    for s, e in pieces:
-        chunk = text[s:e]
-        s, e = s + len(chunk) - len(chunk.lstrip()), e - (len(chunk) - len(chunk.rstrip()))
-        if s < e:
-            trimmed.append((s, e))
-    return trimmed
 
 
 def _html_document(doc_id: str, path: Path, html: str, content_hash: str) -> SourceDocument:
     import trafilatura
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=True) or ""
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    text = text or ""
     if not text.strip():
         raise ValueError("no article text found in the HTML")
     found = trafilatura.extract_metadata(html)
@@ -216,4 +209,7 @@ def _html_document(doc_id: str, path: Path, html: str, content_hash: str) -> Sou
     ):
         if value:
             metadata[key] = str(value)
-    return SourceDocument(doc_id, path, text, content_hash, [(0, len(text))], metadata)
+    page_text = trafilatura.html2txt(html) or text
+    return SourceDocument(
+        doc_id, path, text, content_hash, [(0, len(text))], metadata, page_text=page_text
+    )

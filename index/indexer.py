@@ -18,6 +18,8 @@ from tqdm import tqdm
 from index.chunking import ChunkSpec, chunk_document
 from index.cleaning import CLEANING_VERSION
 from index.documents import MAX_BYTES, Skipped, SourceDocument, discover, read_document
+from index.kept import Kept, kept
+from index.nlp import ANALYSIS_VERSION
 from index.store import ChunkStore, StoredDocument, StoreError
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class IndexReport:
     tokens: int = 0
     seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
+    kept: list[tuple[Path, Kept]] = field(default_factory=list)  # per document read
 
     def summary(self) -> str:
         return (
@@ -45,10 +48,24 @@ class IndexReport:
         )
 
 
+def read_measured(
+    doc_id: str, path: Path, max_bytes: int = MAX_BYTES
+) -> tuple[SourceDocument, Kept]:
+    """Read one file, and record in its metadata how much of it the chunks keep (the Library
+    shows it). Raises ValueError as `read_document` does."""
+    doc = read_document(doc_id, path, max_bytes)
+    found = kept(doc)
+    doc.metadata["kept"] = found.figure()
+    return doc, found
+
+
 def _version(content_hash: str, spec: ChunkSpec, embedder: BaseEmbedding) -> str:
-    """What a document's chunks depend on: its bytes, the cleaning rules, the chunking and the
-    embedding model. A change to any of them re-indexes the document."""
-    key = f"{content_hash}|{CLEANING_VERSION}|{spec.size}|{spec.overlap}|{embedder.model_name}"
+    """What a document's chunks depend on: its bytes, the cleaning rules, the sentence analysis,
+    the chunking and the embedding model. A change to any of them re-indexes the document."""
+    key = (
+        f"{content_hash}|{CLEANING_VERSION}|{ANALYSIS_VERSION}|{spec.size}|{spec.overlap}|"
+        f"{embedder.model_name}"
+    )
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -138,11 +155,12 @@ def index_paths(
             report.unchanged += 1
             continue
         try:
-            doc = read_document(doc_id, path)
+            doc, found = read_measured(doc_id, path)
         except ValueError as error:
             report.skipped.append(Skipped(path, str(error)))
             log.warning("skipped %s: %s", path, error)
             continue
+        report.kept.append((path, found))
         nodes = index_document(doc, store, embedder, spec)
         report.chunks += len(nodes)
         report.tokens += sum(int(n.metadata["tokens"]) for n in nodes)

@@ -9,8 +9,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import ChunkSpec
-from index.documents import read_document
-from index.indexer import index_document, is_indexed
+from index.indexer import index_document, is_indexed, read_measured
 from index.store import ChunkStore, StoreError
 from index.uploads import UploadFolder, safe_name
 
@@ -56,7 +55,7 @@ def ingest(
     old = stored.get(doc_id)
     in_use = {Path(d.path) for d in stored.values()}
     try:
-        doc = read_document(doc_id, kept, max_bytes)
+        doc, _ = read_measured(doc_id, kept, max_bytes)
         nodes = index_document(doc, store, embedder, spec)
     except (ValueError, StoreError) as error:
         store.remove(doc_id)  # a write that failed half-way leaves no chunks behind
@@ -75,7 +74,7 @@ def reindex(doc_id: str, store: ChunkStore, embedder: BaseEmbedding, spec: Chunk
     if stored is None:
         return FileResult(doc_id, "skipped", reason="not in the index")
     try:
-        doc = read_document(doc_id, Path(stored.path))
+        doc, _ = read_measured(doc_id, Path(stored.path))
         nodes = index_document(doc, store, embedder, spec)
     except ValueError as error:
         return FileResult(doc_id, "skipped", doc_id, reason=str(error))

@@ -13,7 +13,7 @@ from index.running import running_lines
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st"})
 
 
-_HYPHEN_END = re.compile(r"\w-$")
+_HYPHEN_END = re.compile(r"\w[-–—]$")  # "President-" + "elect", "North–" + "South"
 
 
 def _compose(

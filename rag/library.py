@@ -33,6 +33,7 @@ class Entry:
     pages: int | None
     chunks: int
     indexed_at: str
+    kept: str = ""  # how much of the file its chunks keep ("kept 4,210 of 5,020 characters…")
 
 
 class Library:
@@ -56,6 +57,7 @@ class Library:
                 len(doc.layout.pages) or None,
                 doc.n_chunks,
                 doc.indexed_at,
+                doc.metadata.get("kept", ""),
             )
             for doc_id, doc in sorted(self.store.documents().items())
         ]

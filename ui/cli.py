@@ -35,9 +35,17 @@ def index_command(
         bool, typer.Option(help="delete the index and build it from scratch")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    explain: Annotated[
+        Path | None,
+        typer.Option(help="print what cleaning removes from FILE and why; index nothing"),
+    ] = None,
 ) -> None:
     """Index .txt, .md, .html, .pdf and .docx files (folders recursively); unchanged files are
-    skipped."""
+    skipped. Prints how much of each document read was kept, and warns where less than half of
+    its prose was."""
+    if explain:
+        _explain(explain)
+        return
     from index.indexer import index_paths
     from index.lock import store_write_lock
     from index.store import StoreError
@@ -66,6 +74,10 @@ def index_command(
             )
     except StoreError as error:
         fail(str(error))
+    for path, kept in report.kept:
+        typer.echo(f"{path}: {kept.figure()}")
+        if kept.low:
+            typer.secho(f"warning: {path}: {kept.warning()}", fg=typer.colors.YELLOW, err=True)
     for skipped in report.skipped:
         typer.secho(
             f"warning: skipped {skipped.path}: {skipped.reason}", fg=typer.colors.YELLOW, err=True
@@ -73,6 +85,28 @@ def index_command(
     typer.echo(report.summary())
     if report.skipped:
         raise typer.Exit(3)
+
+
+def _explain(path: Path) -> None:
+    """What cleaning keeps of one file, then every removed piece with the rule that removed it."""
+    from index.documents import read_document
+    from index.kept import kept, removals
+
+    if not path.is_file():
+        fail(f"{path} is not a file", 2)
+    try:
+        doc = read_document(path.name, path)
+    except ValueError as error:
+        fail(f"{path}: {error}", 3)
+    found = kept(doc)
+    typer.echo(f"{path}: {found.figure()}")
+    if found.low:
+        typer.secho(f"warning: {found.warning()}", fg=typer.colors.YELLOW)
+    gone = removals(doc)
+    typer.echo(f"removed: {len(gone)} piece{'s' * (len(gone) != 1)}")
+    for rule, text in gone:
+        shown = " ".join(text.split())
+        typer.echo(f"- {rule}: {shown[:200]}{'…' * (len(shown) > 200)}")
 
 
 def _drop(settings: Settings) -> None:
