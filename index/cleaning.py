@@ -33,7 +33,7 @@ MIN_PROSE_WORDS = 4
 LONG_LINE_WORDS = 25  # a line this long is prose even without a full stop
 KEEP_FRACTION = 0.25
 MIN_RUN_SCORE = 8
-MAX_WRAP_WIDTH = 100  # a text whose lines are at most this long may be hard-wrapped
+WRAP_WIDTHS = (60, 100)  # a text whose lines mostly end within these may be hard-wrapped
 
 # A sentence holding one of these is boilerplate wherever it stands: it speaks about the page.
 _BOILERPLATE = re.compile(
@@ -51,20 +51,21 @@ _BOILERPLATE = re.compile(
 _CHROME_WORDS = re.compile(
     r"subscribe|newsletter|follow us|share (?:this|widely)|sign up|copyright|©|disclaimer|"
     r"terms of (?:use|service)|privacy policy|cookies? (?:policy|settings)|advertisement|"
-    r"repost|fair use|media inquiries|read (?:also|more)\b|log ?in\b|first appeared on|"
+    r"repost|fair use|media inquiries|read (?:also|more)\b|first appeared on|"
     r"[\w.+-]+@[\w-]+\.[\w.]+",
     re.IGNORECASE,
 )
 _TO_THE_READER = re.compile(
-    r"\b(?:you|your|our|us|please)\b|^\W*(?:feel free|click|follow|subscribe|share|sign up|"
-    r"join|download|register|log ?in|become|read|support|donate|leave)\b",
+    r"^\W*(?:feel free|please|click|follow|subscribe|share|sign up|join|download|register|"
+    r"log ?in|become|read|support|donate|leave|get|don'?t (?:forget|miss))\b|\b(?:our|us)\b",
     re.IGNORECASE,
 )
 # Whole lines that are page furniture: section labels of a news site, comment-form fields.
 _CHROME_LINE = re.compile(
     r"^comments?\b|^related (?:content|articles|posts|news|stories)|"
     r"^latest (?:news|posts|articles)|^most (?:viewed|read|popular)|^editor'?s choice|"
-    r"^tags?\s*:|^all news$|^(?:name|e-?mail|website|\*?\s*text)\s*:|^send$|"
+    r"^tags?\s*:|^all news$|^(?:log ?in|sign ?in|register)$|"
+    r"^(?:name|e-?mail|website|\*?\s*text)\s*:|^send$|"
     r"^(?:photo|film|gallery|video)$|^(?:day|week|month)(?: (?:week|month|year))*$",
     re.IGNORECASE,
 )
@@ -77,9 +78,12 @@ _DATE_PATTERNS = (
     (re.compile(rf"\b({_MONTHS}) (\d{{1,2}}), (\d{{4}})\b"), "%B %d %Y"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y %m %d"),
 )
+_QUOTED = re.compile(r"'[^'\s]*'|\"[^\"\s]*\"")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
-_TRAILING_REFS = re.compile(r"(?:\s*\[[^\]\n]{1,40}\])+$")  # "…in 1950.[12][citation needed]"
+# References after a sentence's end: "…in 1950.[12][citation needed]", a footnote's "↩"
+_TRAILING_REFS = re.compile(r"(?:\s*(?:\[[^\]\n]{1,40}\]|↩\ufe0e?))+$")
 _SENTENCE = re.compile(r"\S.*?(?:[.!?…][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|$)", re.DOTALL)
 _BLOCK_START = re.compile(r"^\s*(?:[-*+•|>#]|\d+[.)]\s|```|~~~)")
 _WORD = re.compile(r"\w[\w'’.-]*")
@@ -161,10 +165,12 @@ def _markdown_joins(text: str, lines: list[tuple[int, int]]) -> list[bool]:
         fenced ^= before.startswith(("```", "~~~"))
         quoted = line.startswith(">") and before.startswith(">")
         joins.append(
-            text.count("\n", a_end, b_start) == 1
-            and not fenced
-            and not before.startswith(("```", "~~~", "#", "|"))
-            and (quoted or not _BLOCK_START.match(line))
+            fenced  # a code block is one block, up to its closing fence
+            or (
+                text.count("\n", a_end, b_start) == 1
+                and not before.startswith(("#", "|"))
+                and (quoted or not _BLOCK_START.match(line))
+            )
         )
     return joins
 
@@ -172,7 +178,8 @@ def _markdown_joins(text: str, lines: list[tuple[int, int]]) -> list[bool]:
 def _wrap_joins(text: str, lines: list[tuple[int, int]], adjacent: list[bool]) -> list[bool]:
     lengths = sorted(e - s for s, e in lines)
     width = lengths[len(lengths) * 9 // 10] if lengths else 0
-    if not (len(lines) >= 4 and width <= MAX_WRAP_WIDTH and sum(adjacent) * 2 >= len(adjacent)):
+    wrapped = WRAP_WIDTHS[0] <= width <= WRAP_WIDTHS[1] and sum(adjacent) * 2 >= len(adjacent)
+    if not (len(lines) >= 4 and wrapped):
         return [False] * len(adjacent)
     return [
         joined
@@ -182,13 +189,15 @@ def _wrap_joins(text: str, lines: list[tuple[int, int]], adjacent: list[bool]) -
     ]
 
 
+def words_in(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
 def split_blocks(text: str, markdown: bool = False) -> list[Block]:
     """Every block of the text, trimmed of surrounding whitespace, with its class."""
     blocks = []
     for start, end in _paragraphs(text, markdown):
-        block = text[start:end]
-        words = len(_WORD.findall(block))
-        blocks.append(classify(block, words, start))
+        blocks.append(classify(text[start:end], words_in(text[start:end]), start))
     return blocks
 
 
@@ -200,6 +209,8 @@ def _is_prose(line: str, words: int) -> bool:
 def classify(block: str, words: int, start: int = 0) -> Block:
     """The block at `start` with its class (and, for prose, its boilerplate sentences)."""
     end = start + len(block)
+    if block.startswith(("```", "~~~")) or _IMAGE.fullmatch(block):  # code, a figure
+        return Block(start, end, "short", words)
     if rule := _chrome_rule(block, words):
         return Block(start, end, "chrome", words, rule)
     if not _is_prose(block, words):
@@ -223,29 +234,30 @@ def _boilerplate_sentence(sentence: str) -> str:
         return f"boilerplate sentence ({found.group().strip(' :').lower()!r})"
     if (found := _CHROME_WORDS.search(sentence)) and _TO_THE_READER.search(sentence):
         return f"a call to the reader ({found.group().lower()!r})"
-    linked, shown = _linked(sentence)
-    return "a link line" if linked > 0.5 * shown else ""
+    return "a link line" if _is_link_line(sentence) else ""
 
 
-def _linked(text: str) -> tuple[int, int]:
-    """(characters a reader sees as links, characters a reader sees): a Markdown link shows
-    its text, not its address."""
-    hidden = sum(len(m.group()) - len(m.group(1)) for m in _LINK.finditer(text) if m.group(1))
-    linked = sum(
-        len(m.group(1) if m.group(1) is not None else m.group()) for m in _LINK.finditer(text)
-    )
-    return linked, max(1, len(text) - hidden)
+def _is_link_line(text: str) -> bool:
+    """Mostly links, or links with fewer than MIN_PROSE_WORDS other words ("By [Jane Doe](…)",
+    a menu): a Markdown link counts its text, not its address; an address in quotes is a
+    string of code, not a link."""
+    text = _QUOTED.sub("''", text)
+    links = list(_LINK.finditer(text))
+    if not links:
+        return False
+    shown = [m.group() if m.group(1) is None else m.group(1) for m in links]
+    hidden = sum(len(m.group()) - len(s) for m, s in zip(links, shown, strict=True))
+    rest = len(_WORD.findall(_LINK.sub(" ", text)))
+    return sum(map(len, shown)) > 0.5 * (len(text) - hidden) or rest < MIN_PROSE_WORDS
 
 
 def _chrome_rule(line: str, words: int) -> str:
     """Why a whole line is chrome, or ""."""
     if found := _CHROME_LINE.search(line):
         return f"chrome line ({found.group().strip(' :').lower()!r})"
-    prose = _is_prose(line, words)
-    linked, shown = _linked(line)
-    if linked and (linked / shown > 0.3 or (words <= 12 and not prose)):
+    if _is_link_line(line):
         return "a link line"
-    if prose:
+    if _is_prose(line, words):
         return ""
     if found := _BOILERPLATE.search(line) or _CHROME_WORDS.search(line):
         return f"chrome line ({found.group().strip(' :').lower()!r})"
@@ -276,25 +288,32 @@ def _runs(blocks: list[Block]) -> list[tuple[int, list[Block]]]:
 
 
 def body_blocks(blocks: list[Block]) -> list[list[Block]]:
-    """The kept stretches of blocks, in page order: in each segment whose best run scores at
-    least a fraction of the best run of all, everything from its first run of prose to its
-    last (lists, code and tables between paragraphs are the body's too)."""
+    """The kept stretches of blocks, in page order. A segment is the body's when its best run
+    scores at least a fraction of the best run of all, or when it lies between two such
+    segments and holds prose (a paragraph between a code sample and a table); of a kept
+    segment, everything from its first run of prose to its last is kept (lists, code and
+    tables between paragraphs are the body's too)."""
     segments: list[list[Block]] = [[]]
     for block in blocks:
         if block.kind == "chrome":
             segments.append([])
         else:
             segments[-1].append(block)
-    found = [(segment, _runs(segment)) for segment in segments]
-    best = max((score for _, runs in found for score, _ in runs), default=0)
-    floor = max(MIN_RUN_SCORE, KEEP_FRACTION * best)
+    found = [(segment, [run for score, run in _runs(segment) if score >= MIN_PROSE_WORDS])
+             for segment in segments]  # fmt: skip
+    best = [max((_score(run) for run in runs), default=0) for _, runs in found]
+    floor = max(MIN_RUN_SCORE, KEEP_FRACTION * max(best, default=0))
+    major = [i for i, score in enumerate(best) if score >= floor]
     kept = []
-    for segment, runs in found:
-        if runs and max(score for score, _ in runs) >= floor:
-            prose = [run for score, run in runs if score >= MIN_PROSE_WORDS]
+    for i, (segment, prose) in enumerate(found):
+        if prose and major and major[0] <= i <= major[-1]:
             first, last = segment.index(prose[0][0]), segment.index(prose[-1][-1])
             kept.append(segment[first : last + 1])
     return kept
+
+
+def _score(run: list[Block]) -> int:
+    return sum(block.score for block in run)
 
 
 def clean_text(text: str, markdown: bool = False) -> CleanedText:
@@ -311,6 +330,24 @@ def clean_text(text: str, markdown: bool = False) -> CleanedText:
     )
     header_end = runs[0][0].start if runs else len(text)
     return CleanedText(sections, page_metadata(text, blocks, header_end), removed)
+
+
+def trim_edges(text: str) -> CleanedText:
+    """Text another tool chose as the body (a web page's main content): only the lines before
+    its first prose, list or table and after its last go, where they are chrome or short (a
+    title repeated, "Table of Contents", "This page last modified on…")."""
+    blocks = split_blocks(text)
+    body = [
+        i
+        for i, block in enumerate(blocks)
+        if block.kind == "prose"
+        or (block.kind == "short" and _BLOCK_START.match(text[block.start : block.end]))
+    ]
+    if not body:
+        return CleanedText([(blocks[0].start, blocks[-1].end)] if blocks else [])
+    first, last = blocks[body[0]], blocks[body[-1]]
+    removed = [_removal(b) for b in blocks[: body[0]] + blocks[body[-1] + 1 :]]
+    return CleanedText([(first.start, last.end)], removed=removed)
 
 
 def _removal(block: Block) -> Removal:

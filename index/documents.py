@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.cleaning import FURNITURE, CleanedText, Removal, clean_text, subtract
+from index.cleaning import FURNITURE, CleanedText, Removal, clean_text, subtract, trim_edges
 from index.layout import Extracted, Layout
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -193,23 +193,17 @@ def _extracted_document(
 
 
 def _html_document(doc_id: str, path: Path, html: str, content_hash: str) -> SourceDocument:
-    import trafilatura
+    from index.webpage import read_html
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
-    text = text or ""
-    if not text.strip():
-        raise ValueError("no article text found in the HTML")
-    found = trafilatura.extract_metadata(html)
-    metadata = {}
-    for key, value in (
-        ("title", found and found.title),
-        ("date", found and found.date),
-        ("author", found and found.author),
-        ("publisher", found and (found.sitename or found.hostname)),
-    ):
-        if value:
-            metadata[key] = str(value)
-    page_text = trafilatura.html2txt(html) or text
+    page = read_html(html)
+    cleaned = trim_edges(page.text)
     return SourceDocument(
-        doc_id, path, text, content_hash, [(0, len(text))], metadata, page_text=page_text
+        doc_id,
+        path,
+        page.text,
+        content_hash,
+        cleaned.sections,
+        page.metadata,
+        removed=cleaned.removed,
+        page_text=page.page_text,
     )

@@ -45,15 +45,17 @@ class Kept:
 
 
 def removals(doc: SourceDocument) -> list[tuple[str, str]]:
-    """(rule, text) of every piece of the document that no chunk holds, in text order."""
-    if doc.page_text:  # HTML: what trafilatura did not take from the page
-        main = _normalised(doc.text)
-        return [
-            (MAIN_CONTENT, line.strip())
-            for line in doc.page_text.splitlines()
-            if line.strip() and _normalised(line) not in main
-        ]
-    return [(r.rule, doc.text[r.start : r.end]) for r in doc.removed]
+    """(rule, text) of every piece of the document that no chunk holds, in text order (for a
+    web page: first what trafilatura did not take from it)."""
+    gone = [(r.rule, doc.text[r.start : r.end]) for r in doc.removed]
+    if not doc.page_text:
+        return gone
+    main = _normalised(doc.text)
+    return [
+        (MAIN_CONTENT, line.strip())
+        for line in doc.page_text.splitlines()
+        if line.strip() and _normalised(line) not in main
+    ] + gone
 
 
 def kept(doc: SourceDocument) -> Kept:

@@ -13,6 +13,8 @@ from index.running import running_lines
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st"})
 
 
+WRAP_FILL = 0.7  # a line this full of its page's usual width, ending mid-sentence, was wrapped
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _HYPHEN_END = re.compile(r"\w[-–—]$")  # "President-" + "elect", "North–" + "South"
 
 
@@ -21,10 +23,13 @@ def _compose(
 ) -> tuple[str, list[tuple[int, int]]]:
     """One page's text, and the spans (from `offset`) of its furniture lines.
 
-    A line the typesetter wrapped keeps the space it broke at ("by Iranian " + "Revolution")
-    or ends in a hyphen ("President-" + "elect"): it is joined to the next body line, so that a
-    sentence is one line again."""
+    A line the typesetter wrapped is joined to the next body line, so that a sentence is one
+    line again: it keeps the space it broke at ("by Iranian " + "Revolution"), ends in a hyphen
+    or dash ("President-" + "elect"), or fills most of the width of the page's (or column's)
+    lines without ending a sentence."""
     text, spans = "", []
+    lengths = sorted(len(line.strip()) for i, line in enumerate(lines) if i not in furniture)
+    width = lengths[len(lengths) * 9 // 10] if lengths else 0
     for i, line in enumerate(lines):
         if i in furniture:
             text += "\n" if text and not text.endswith("\n") else ""
@@ -32,11 +37,14 @@ def _compose(
             text += line.strip() + "\n"
             continue
         following = lines[i + 1] if i + 1 < len(lines) and i + 1 not in furniture else ""
+        full = len(line.strip()) >= WRAP_FILL * width and not _SENTENCE_END.search(line.rstrip())
         wraps = (
             line.strip()
-            and following[:1].isalnum()
-            and (line.endswith(" ") or _HYPHEN_END.search(line))  # "President-" + "elect"
+            and following.strip()[:1].isalnum()
+            and (line.endswith(" ") or _HYPHEN_END.search(line) or full)
         )
+        if wraps and not line.endswith(" ") and not _HYPHEN_END.search(line):
+            line = line.rstrip() + " "  # a line wrapped without its space keeps one
         text += line if wraps else line.rstrip() + "\n"
     return text.rstrip("\n"), spans
 
