@@ -386,6 +386,7 @@ def _alt(metrics: dict, deltas: dict | None) -> str:
 def print_summary(report: dict) -> None:
     """The metrics as a table on the terminal (with the compared values when there are any)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     comparison = report.get("comparison")
@@ -414,6 +415,6 @@ def print_summary(report: dict) -> None:
             own.add_row(*(cell(v) for v in row))
         console.print(own)
         for note in bench.get("notes", []):
-            console.print(note)
+            console.print(escape(note))  # "[n]" is text, not rich markup
     for missing in report.get("unindexable", []):
-        console.print(f"not indexed: {missing['source']}: {missing['reason']}")
+        console.print(escape(f"not indexed: {missing['source']}: {missing['reason']}"))

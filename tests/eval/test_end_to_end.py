@@ -156,3 +156,19 @@ def test_a_source_that_cannot_be_indexed_is_named_and_its_questions_missed(tmp_p
     )
     assert "Sources that could not be indexed" in (tmp_path / "full" / "report.html").read_text()
     assert full.exit_code == 0
+
+
+def test_sampling_draws_whole_conversations_in_file_order_reproducibly():
+    from eval.cli import _own_set
+
+    path = ROOT / "eval" / "questions" / "conversations.jsonl"
+    full = load_questions(path, SEEDS)
+    drawn, unindexable = _own_set(path, SEEDS, strict=False, n=3, seed=5)
+    conversations = {q.conversation for q in drawn.questions}
+    assert len(conversations) == 3 and unindexable == {}
+    assert [
+        q for q in full if q.conversation in conversations
+    ] == drawn.questions  # whole, in order
+    assert _own_set(path, SEEDS, strict=True, n=3, seed=5)[0].questions == drawn.questions
+    assert _own_set(path, SEEDS, strict=False, n=3, seed=6)[0].questions != drawn.questions
+    assert _own_set(path, SEEDS, strict=False, n=99, seed=0)[0].questions == full

@@ -142,6 +142,7 @@ def test_rag_eval_runs_a_squad_file(tmp_path):
             "--backend", "extractive", "-q", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(app, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "[n]" in result.output  # the notes printed as text, not read as markup
     report = json.loads((out / "report.json").read_text())
     assert report["benchmark"]["name"] == "SQuAD 2.0"
     assert [row[0] for row in report["benchmark"]["rows"]] == ["all", "HasAns", "NoAns"]
