@@ -26,10 +26,12 @@ def _compose(
     A line the typesetter wrapped is joined to the next body line, so that a sentence is one
     line again: it keeps the space it broke at ("by Iranian " + "Revolution"), ends in a hyphen
     or dash ("President-" + "elect"), or fills most of the width of the page's (or column's)
-    lines without ending a sentence."""
+    lines without ending a sentence (where the page marks no wrap by a space: a line of one
+    that does is a line of its own)."""
     text, spans = "", []
     lengths = sorted(len(line.strip()) for i, line in enumerate(lines) if i not in furniture)
-    width = lengths[len(lengths) * 9 // 10] if lengths else 0
+    marked = any(line.endswith(" ") and line.strip() for line in lines)
+    width = 0 if marked else lengths[len(lengths) * 9 // 10] if lengths else 0
     for i, line in enumerate(lines):
         if i in furniture:
             text += "\n" if text and not text.endswith("\n") else ""
@@ -37,7 +39,11 @@ def _compose(
             text += line.strip() + "\n"
             continue
         following = lines[i + 1] if i + 1 < len(lines) and i + 1 not in furniture else ""
-        full = len(line.strip()) >= WRAP_FILL * width and not _SENTENCE_END.search(line.rstrip())
+        full = (
+            width > 0
+            and len(line.strip()) >= WRAP_FILL * width
+            and not _SENTENCE_END.search(line.rstrip())
+        )
         wraps = (
             line.strip()
             and following.strip()[:1].isalnum()
