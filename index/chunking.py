@@ -13,6 +13,7 @@ from functools import cache
 
 from llama_index.core.schema import TextNode
 
+from index import nlp
 from index.documents import SourceDocument
 
 ENCODING = "cl100k_base"
@@ -124,7 +125,11 @@ def chunk_spans(text: str, section: tuple[int, int], spec: ChunkSpec) -> list[tu
 
 
 def chunk_document(doc: SourceDocument, spec: ChunkSpec) -> list[TextNode]:
+    """The document's chunks; each carries the named entities of its sentences, found once
+    per sentence (chunks overlap, sentences are analysed once)."""
     spans = [c for section in doc.sections for c in chunk_spans(doc.text, section, spec)]
+    sentences = [s for section in doc.sections for s in sentence_spans(doc.text, *section)]
+    found = nlp.mentions(doc.text, sentences)
     nodes = []
     for i, (start, end, tokens) in enumerate(spans):
         metadata = {
@@ -137,6 +142,7 @@ def chunk_document(doc: SourceDocument, spec: ChunkSpec) -> list[TextNode]:
             "n_chunks": len(spans),
             "tokens": tokens,
             "content_hash": doc.content_hash,
+            "entities": nlp.dump(m for m in found if start <= m.start and m.end <= end),
         }
         where = {"page": doc.layout.page_at(start), "section": doc.layout.heading_at(start)}
         metadata |= {k: v for k, v in where.items() if v is not None}

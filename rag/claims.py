@@ -15,6 +15,7 @@ It is deliberately lexical and explainable: every refusal says which rule failed
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -185,15 +186,43 @@ def check(
     return ClaimCheck(True, coverage)
 
 
+def has_number(text: str) -> bool:
+    """Whether the text holds a number, in digits or words ("200", "three", "hundreds")."""
+    return any(
+        _number(t) is not None or t.lower() in _MAGNITUDES | {"hundreds", "dozens"}
+        for t in _WORD.findall(text)
+    )
+
+
 def names_in(text: str) -> list[str]:
     """The names a text mentions (people, places, organisations, months), once each."""
     return list(dict.fromkeys(_name_tokens(text)))
 
 
 def unmentioned_names(text: str, passages: list[str]) -> list[str]:
-    """Names in `text` (a question) that none of `passages` mentions in any spelling."""
+    """Names in `text` that none of `passages` mentions in any spelling."""
+    return unmentioned(names_in(text), passages)
+
+
+def unmentioned(names: Sequence[str], passages: list[str]) -> list[str]:
+    """The `names` (single words) that none of `passages` mentions in any spelling."""
     keys = _keys_of([t for passage in passages for t in _WORD.findall(passage)])
-    return [name for name in names_in(text) if not _name_keys(name) & keys]
+    return [name for name in names if not _name_keys(name) & keys]
+
+
+def mentions(name: str, text: str) -> int:
+    """How many words of `text` are the name `name`, in any spelling."""
+    keys = _name_keys(name)
+    return sum(bool(_name_keys(t) & keys) for t in _WORD.findall(text))
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a name that identify it ("the United States" -> United, States)."""
+    return [
+        w.removesuffix("'s").removesuffix("’s")
+        for w in _WORD.findall(text)
+        if w[0].isupper() and w.lower() not in stopwords()
+    ]
 
 
 def antecedents(question: str, quote: str, source: str, start: int, window: int = 60) -> list[str]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from index.chunking import count_tokens
-from rag.expectations import expectation
+from rag import judge
+from rag.analysis import QuestionAnalysis
 from rag.quotes import CONTEXT_CHARS
 from rag.support import SourceSentence, SupportScorer, passage_sentences
 from rag.types import Passage
@@ -17,22 +18,21 @@ FOLLOWED = 3  # the best this many sentences bring the sentence after them (answ
 
 
 def select_evidence(
-    question: str,
+    question: QuestionAnalysis,
     passages: list[Passage],
     budget: int,
     embed: Callable[[list[str]], list[list[float]]] | None = None,
     shortlist: int = 16,
 ) -> list[Passage]:
-    """The best sentences for `question` within `budget` tokens, each a passage of its own
+    """The best sentences for the question within `budget` tokens, each a passage of its own
     that remembers the text before it, numbered from 1 best first (small models favour [1]).
 
     Sentences that can carry the kind of answer asked for (an amount, a year, a name) rank
     first, and each of the best few is followed by the sentence after it."""
     sentences = [s for s in passage_sentences(passages) if len(s.text.split()) >= MIN_WORDS]
     scorer = SupportScorer(sentences, embed)
-    ranked = [s.sentence for s in scorer.rank(question, shortlist=shortlist)]
-    if wanted := expectation(question):
-        ranked.sort(key=lambda s: not wanted.met_by(s.text))  # stable: rank order otherwise
+    ranked = [s.sentence for s in scorer.rank(question.search, shortlist=shortlist)]
+    ranked = [ranked[i] for i in judge.ranked(question, [judge.sentence_of(s) for s in ranked])]
     ordered: list[SourceSentence] = []
     for i, sentence in enumerate(ranked):
         ordered.append(sentence)

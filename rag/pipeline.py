@@ -7,31 +7,29 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from rag import judge
 from rag.about import answer_about
+from rag.analysis import QuestionAnalysis, analyse
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
-from rag.claims import antecedents, names_in, swapped_actor, unmentioned_names
+from rag.claims import antecedents, mentions, swapped_actor, unmentioned
 from rag.evidence import select_evidence
-from rag.expectations import expectation, topic_covered
 from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.support import SupportScorer, passage_sentences, words
+from rag.support import SourceSentence, SupportScorer, passage_sentences, words
 from rag.types import (
     Answer,
     AnswerEvent,
+    AnswerSentence,
+    Citation,
     Completed,
     Passage,
     QuestionError,
     TextDelta,
 )
 
-_FOLLOW_UP = re.compile(
-    r"^(?:and|but|so|also|what about|how about)\b|\b(?:it|its|they|their|them|this|that|"
-    r"these|those|there|he|she|his|her)\b",
-    re.IGNORECASE,
-)
-
 Turn = tuple[str, str]  # (user question, assistant answer)
+SUBJECT_SHARE = 0.01  # a name that is one word in a hundred of a document is what it is about
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,8 @@ class AnswerPipeline:
         """Yield answer text as it is generated, then the checked answer (`Completed`)."""
         started = time.perf_counter()
         question = self.validate(question)
-        standalone = self.condense(question, history)
+        analysis = analyse(question, history)
+        standalone = analysis.search
         mark = time.perf_counter()
         retrieval = self.retriever.retrieve(standalone, top_k or self.config.top_k, doc_ids)
         answer = Answer(
@@ -99,7 +98,7 @@ class AnswerPipeline:
             answer="",
             retrieved=retrieval.passages,
             backend=self.backend.name,
-            timings_ms={"retrieve": _ms(mark)},
+            timings_ms={"analyse": _ms(started), "retrieve": _ms(mark)},
         )
         if about := answer_about(question, retrieval.passages, self.retriever.source_text):
             about.standalone_question, about.timings_ms = standalone, answer.timings_ms
@@ -107,17 +106,17 @@ class AnswerPipeline:
             yield TextDelta(about.answer)
             yield Completed(about)
             return
-        if self._nothing_found(question, retrieval):
+        if self._nothing_found(analysis, retrieval):
             yield TextDelta(NOT_FOUND)
             yield Completed(self._abstain(answer, started))
             return
-        reading = self._fallback_reading(answer, question, standalone, retrieval.passages)
+        reading = self._fallback_reading(answer, analysis, retrieval.passages)
         if reading is not None and reading.abstained:  # the model's answer would be a guess
             reading.timings_ms["total"] = _ms(started)
             yield TextDelta(NOT_FOUND)
             yield Completed(reading)
             return
-        request = self.request_for(standalone, retrieval.passages)
+        request = self.request_for(analysis, retrieval.passages)
         mark = time.perf_counter()
         pieces: list[str] = []
         try:
@@ -128,41 +127,35 @@ class AnswerPipeline:
             answer.error = str(error) if isinstance(error, BackendError) else repr(error)
         answer.timings_ms["generate"] = _ms(mark)
         if not answer.error:
-            self._finish(answer, question, "".join(pieces), request.passages)
+            self._finish(answer, analysis, "".join(pieces), request.passages)
             if reading is not None:
-                answer = self._checked_by_fallback(answer, question, reading)
+                answer = self._checked_by_fallback(answer, analysis, reading)
         answer.timings_ms["total"] = _ms(started)
         yield Completed(answer)
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """A follow-up ("How much will it cost?") is searched for with the topic of the
-        question before it; the earlier answer is never carried over."""
-        if not history or not _FOLLOW_UP.search(question):
-            return question
-        return f"{question} ({history[-1][0]})"
-
     def request_for(
-        self, standalone: str, passages: list[Passage], generative: bool = True
+        self, question: QuestionAnalysis, passages: list[Passage], generative: bool = True
     ) -> GenerationRequest:
         """What the backend is given: evidence sentences for a generative one, else passages."""
         if generative and self.backend.generative:
-            evidence = select_evidence(
-                standalone, passages, self.config.evidence_tokens, self.embed
-            )
+            evidence = select_evidence(question, passages, self.config.evidence_tokens, self.embed)
             return GenerationRequest(
-                question=standalone,
+                question=question.search,
                 passages=evidence,
                 system=EVIDENCE_SYSTEM,
-                prompt=evidence_prompt(standalone, evidence),
+                prompt=evidence_prompt(question.search, evidence),
                 cited=True,
                 not_found=NOT_FOUND,
+                analysis=question,
             )
         return GenerationRequest(
-            question=standalone, passages=fit_passages(passages, self.config.context_tokens)
+            question=question.search,
+            passages=fit_passages(passages, self.config.context_tokens),
+            analysis=question,
         )
 
     def _fallback_reading(
-        self, answer: Answer, question: str, standalone: str, passages: list[Passage]
+        self, answer: Answer, question: QuestionAnalysis, passages: list[Passage]
     ) -> Answer | None:
         """The fallback's checked answer (None without a fallback), read before the model
         writes. It decides whether the documents answer the question at all: where it finds no
@@ -170,14 +163,16 @@ class AnswerPipeline:
         be finished, citing a railway's agreement), so the model is not asked."""
         if self.fallback is None:
             return None
-        request = self.request_for(standalone, passages, generative=False)
+        request = self.request_for(question, passages, generative=False)
         text = "".join(self.fallback.execute(request, stream=False))
         reading = answer.model_copy(deep=True)
         self._finish(reading, question, text, request.passages)
         reading.backend = f"{self.backend.name}+{self.fallback.name}"
         return reading
 
-    def _checked_by_fallback(self, answer: Answer, question: str, reading: Answer) -> Answer:
+    def _checked_by_fallback(
+        self, answer: Answer, question: QuestionAnalysis, reading: Answer
+    ) -> Answer:
         """The model's answer if it holds, else the fallback's `reading` (which answers).
 
         The model's answer holds when it did not decline, every sentence is supported, it adds
@@ -190,7 +185,7 @@ class AnswerPipeline:
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
-            and _adds_to(question, answer)
+            and _adds_to(question.question, answer)
             and lead in {(c.doc_id, c.start) for c in answer.citations}
             and not _clips_a_quote(answer)
         )
@@ -199,7 +194,7 @@ class AnswerPipeline:
         reading.timings_ms = answer.timings_ms
         return reading
 
-    def _nothing_found(self, question: str, retrieval: Retrieval) -> bool:
+    def _nothing_found(self, question: QuestionAnalysis, retrieval: Retrieval) -> bool:
         """Nothing to answer from: no passage, a name the passages never mention ("the capital
         of Peru"), or passages that are not close to a question that names nothing, in meaning
         or in words (BM25 finds "Which broadcaster showed the signing live?" where the
@@ -207,16 +202,28 @@ class AnswerPipeline:
         if not retrieval.passages:
             return True
         texts = [" ".join([*p.metadata.values(), p.title, p.text]) for p in retrieval.passages]
-        if unmentioned_names(question, texts):
+        if unmentioned(question.name_words, texts):
             return True
-        if retrieval.best_dense >= self.config.min_dense or names_in(question):
+        if retrieval.best_dense >= self.config.min_dense or question.name_words:
             return False
-        if len(set(words(question))) < self.config.min_words:
+        if len(set(words(question.question))) < self.config.min_words:
             return True
         sentences = passage_sentences(retrieval.passages)
         scorer = SupportScorer(sentences)
         return all(
-            scorer.lexical(question, i) < self.config.words_found for i in range(len(sentences))
+            scorer.lexical(question.question, i) < self.config.words_found
+            for i in range(len(sentences))
+        )
+
+    def _subject_of(self, names: Sequence[str], citations: list[Citation]) -> bool:
+        """Some of `names` is what a cited document is about: it names it throughout (a manual
+        does not repeat its product's name in every paragraph; a name said a few times in a
+        long article is not its subject)."""
+        texts = {c.doc_id: self.retriever.source_text(c.doc_id) for c in citations}
+        return any(
+            mentions(name, text) >= max(3, SUBJECT_SHARE * len(text.split()))
+            for text in texts.values()
+            for name in names
         )
 
     def _abstain(self, answer: Answer, started: float | None = None) -> Answer:
@@ -225,7 +232,9 @@ class AnswerPipeline:
             answer.timings_ms["total"] = _ms(started)
         return answer
 
-    def _finish(self, answer: Answer, question: str, text: str, passages: list[Passage]) -> None:
+    def _finish(
+        self, answer: Answer, question: QuestionAnalysis, text: str, passages: list[Passage]
+    ) -> None:
         """Cite what the text claims; abstain when it declines, nothing holds, no supported
         sentence carries the kind of answer asked for (an amount, a year, ...), or none of the
         names the question asks about is in a cited paragraph (a near miss: the answer is
@@ -241,13 +250,15 @@ class AnswerPipeline:
             self.config.support,
             self.embed if self.backend.generative else None,
         )
-        wanted = expectation(question)
+        quoted = {c.n: c for c in citations}
         held = [
             s
             for s in sentences
-            if s.supported and not swapped_actor(question, s.text, owners_only=True)
+            if s.supported and not swapped_actor(question.question, s.text, owners_only=True)
         ]
-        if not held or (wanted and not any(wanted.met_by(s.text) for s in held)):
+        if not held or not any(
+            judge.answers(question, _judged(s, quoted, passages)).answers for s in held
+        ):
             self._abstain(answer)
             return
         # an answer about X names X: something the question names is in a cited paragraph
@@ -258,14 +269,17 @@ class AnswerPipeline:
             text
             for c in citations
             for text in antecedents(
-                question, c.quote, self.retriever.source_text(c.doc_id), c.start
+                question.question, c.quote, self.retriever.source_text(c.doc_id), c.start
             )
         ]
-        asked = names_in(question)
-        if asked and len(unmentioned_names(question, around)) == len(asked):
+        asked = question.name_words
+        missing = unmentioned(asked, around)
+        if asked and len(missing) == len(asked) and not self._subject_of(missing, citations):
             self._abstain(answer)
             return
-        if not topic_covered(question, [s.text for s in held] + [c.quote for c in citations]):
+        if not judge.covers_topic(
+            question.question, [s.text for s in held] + [c.quote for c in citations]
+        ):
             self._abstain(answer)
             return
         for citation in citations:
@@ -278,6 +292,21 @@ class AnswerPipeline:
         answer.answer = " ".join(
             s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences
         )
+
+
+def _judged(
+    sentence: AnswerSentence, quoted: dict[int, Citation], passages: list[Passage]
+) -> judge.Sentence:
+    """An answer sentence as the judge reads it: the entities of the passage sentence it
+    quotes, where it is that sentence word for word, else the sentence alone."""
+    for n in sentence.citations:
+        citation = quoted[n]
+        passage = next((p for p in passages if p.doc_id == citation.doc_id), None)
+        if passage is not None and citation.quote.strip() == sentence.text.strip():
+            found = SourceSentence(passage, citation.start, citation.end, citation.quote)
+            return judge.sentence_of(found)
+    before = " ".join(quoted[n].before for n in sentence.citations)
+    return judge.Sentence(sentence.text, context=before)
 
 
 def _ms(since: float) -> float:

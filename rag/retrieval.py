@@ -18,6 +18,7 @@ from threading import Lock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from index import nlp
 from index.layout import Layout
 from index.store import ChunkStore
 from rag.quotes import touching
@@ -168,23 +169,29 @@ class HybridRetriever:
             group.sort(key=lambda hit: int(hit[0].metadata["start"]))
             (node, score), *rest = group
             start, end = int(node.metadata["start"]), int(node.metadata["end"])
-            tokens = _tokens(node)
+            tokens, found = _tokens(node), set(_entities(node))
             for other, other_score in rest:
                 a, b = int(other.metadata["start"]), int(other.metadata["end"])
                 if touching(self.source_text(doc_id), (start, end), (a, b)):
                     end, score = max(end, b), max(score, other_score)
                     tokens += _tokens(other)  # overlaps counted twice: an upper bound
+                    found |= set(_entities(other))
                     continue
-                merged.append((self._span(node, start, end, tokens), score))
-                node, score, start, end, tokens = other, other_score, a, b, _tokens(other)
-            merged.append((self._span(node, start, end, tokens), score))
+                merged.append((self._span(node, start, end, tokens, found), score))
+                node, score, start, end = other, other_score, a, b
+                tokens, found = _tokens(other), set(_entities(other))
+            merged.append((self._span(node, start, end, tokens, found), score))
         return sorted(merged, key=lambda hit: hit[1], reverse=True)
 
-    def _span(self, node: TextNode, start: int, end: int, tokens: int) -> TextNode:
+    def _span(
+        self, node: TextNode, start: int, end: int, tokens: int, found: set[nlp.Mention]
+    ) -> TextNode:
         if (start, end) == (int(node.metadata["start"]), int(node.metadata["end"])):
             return node
         text = self.source_text(node.metadata["doc_id"])[start:end]
+        entities = nlp.dump(sorted(found, key=lambda m: m.start))
         metadata = {**node.metadata, "start": start, "end": end, "tokens": tokens}
+        metadata["entities"] = entities
         return TextNode(
             id_=node.node_id, text=text, metadata=metadata, start_char_idx=start, end_char_idx=end
         )
@@ -203,12 +210,18 @@ class HybridRetriever:
             score=round(score, 6),
             tokens=_tokens(node),
             metadata={k: meta[k] for k in ("publisher", "date", "author") if k in meta},
+            entities=_entities(node),
         )
 
 
 def _tokens(node: TextNode) -> int:
     """The chunk's token count as indexed (0 for a store made before it was recorded)."""
     return int(node.metadata.get("tokens", 0))
+
+
+def _entities(node: TextNode) -> list[nlp.Mention]:
+    """The entities indexing found in the chunk (none for a store made before it did)."""
+    return nlp.load(node.metadata.get("entities"))
 
 
 def _save_bm25(bm25, saved: Path) -> None:

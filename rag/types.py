@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from index.nlp import Mention
+
 
 class Passage(BaseModel):
     """A retrieved chunk, numbered as the model saw it ([n])."""
@@ -21,6 +23,7 @@ class Passage(BaseModel):
     score: float
     tokens: int = 0  # cl100k_base tokens of `text` as indexed (0: not known, count them)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    entities: list[Mention] = Field(default_factory=list)  # found at index time; absolute offsets
 
 
 class Citation(BaseModel):

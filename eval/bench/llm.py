@@ -17,6 +17,7 @@ FOLLOW_UP = "And what else do the documents say about it?"
 
 def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -> dict:
     from rag import factory
+    from rag.analysis import analyse
     from rag.backends.base import BackendError
     from rag.types import TextDelta
 
@@ -31,7 +32,7 @@ def bench_llamacpp(store_dir: Path, questions: list[str], config: BenchConfig) -
     runs = []
     for question in questions[: config.llm_questions]:
         passages = pipe.retriever.retrieve(question, pipe.config.top_k).passages
-        request = pipe.request_for(question, passages)
+        request = pipe.request_for(analyse(question), passages)
         messages = [
             {"role": "system", "content": request.system},
             {"role": "user", "content": request.prompt},

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.analysis import QuestionAnalysis
 from rag.types import Passage
 
 #: texts in, one vector each out (sentence embeddings, for backends that rank sentences)
@@ -45,6 +46,8 @@ class GenerationRequest:
     #: exactly `not_found`; a backend that can constrain its decoding to that shape should
     cited: bool = False
     not_found: str = ""
+    #: the question read once (what is asked, what an answer must hold); None: read it again
+    analysis: QuestionAnalysis | None = None
 
 
 class BackendOptions(BaseSettings):

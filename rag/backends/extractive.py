@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from rag import judge
+from rag.analysis import QuestionAnalysis, analyse
 from rag.backends.base import Backend, BackendOptions, GenerationRequest, register
-from rag.claims import names_in, unmentioned_names
-from rag.expectations import expectation
+from rag.claims import unmentioned
 from rag.prompt import NOT_FOUND
 from rag.support import SourceSentence, SupportScorer, passage_sentences
 from rag.types import Passage
@@ -63,23 +64,23 @@ class ExtractiveBackend(Backend):
             return []
         best = ranked[0][0]
         candidates = [s for score, s in ranked if score >= self.options.keep_ratio * best]
-        wanted = expectation(request.question)
-        if wanted:  # the sentence, or the one after it that it brings along, has the answer
-            candidates = [
-                s
-                for s in candidates
-                if any(wanted.met_by(t.text) for t in [s, *_following(s, sentences)])
-            ]
-            candidates.sort(key=lambda s: not wanted.met_by(s.text))  # answers by itself first
-            if not candidates:
-                return []
+        question = request.analysis or analyse(request.question)
+
+        def answers(sentence: SourceSentence) -> bool:
+            return judge.answers(question, judge.sentence_of(sentence)).answers
+
+        # the sentence, or the one after it that it brings along, has the answer
+        candidates = [s for s in candidates if any(map(answers, [s, *_following(s, sentences)]))]
+        candidates.sort(key=lambda s: not answers(s))  # answers by itself first
+        if not candidates:
+            return []
         lead = candidates[0]
         chosen = [lead, *_following(lead, sentences)]
         other = next(
             (
                 s
                 for s in candidates
-                if s.passage.doc_id != lead.passage.doc_id and _about(request.question, s.passage)
+                if s.passage.doc_id != lead.passage.doc_id and _about(question, s.passage)
             ),
             None,
         )
@@ -96,9 +97,9 @@ def _following(sentence: SourceSentence, sentences: list[SourceSentence]) -> lis
     return []
 
 
-def _about(question: str, passage: Passage) -> bool:
+def _about(question: QuestionAnalysis, passage: Passage) -> bool:
     """A second document joins the answer only when its passage names most of what the
     question names (a sentence about Russia and Iran does not answer "Iran and Azerbaijan")."""
-    asked = names_in(question)
+    asked = question.name_words
     text = " ".join([*passage.metadata.values(), passage.title, passage.text])
-    return 2 * len(unmentioned_names(question, [text])) < len(asked) if asked else True
+    return 2 * len(unmentioned(asked, [text])) < len(asked) if asked else True

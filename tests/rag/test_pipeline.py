@@ -297,3 +297,38 @@ def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_w
     assert model.asked == 0  # a guess is not even written: the answer is known to be a decline
     answer_with(model, fallback="extractive").ask(RAILWAY)
     assert model.asked == 1
+
+
+def _manual_pipeline(tmp_path, settings, product: str):
+    """A pipeline over a three-page manual about `product` whose answering paragraph does not
+    repeat the product's name (as manuals do)."""
+    from index.chunking import ChunkSpec
+    from index.indexer import index_paths
+    from index.store import ChunkStore, open_client
+    from rag import factory
+
+    folder = tmp_path / "manual"
+    folder.mkdir()
+    intro = f"{product} is a command-line tool for copying files. " * 3
+    for page in ("install", "usage", "limits"):
+        text = (
+            f"# {page.title()}\n\n{intro}\n\n"
+            f"The {page} chapter explains the tool in detail and gives examples.\n\n"
+            "A single copy job can hold at most 4096 files, and each file may be up to "
+            "2 gigabytes in size.\n"
+        )
+        (folder / f"{page}.md").write_text(text, encoding="utf-8")
+    store = ChunkStore(open_client(tmp_path / "store"), "manual")
+    index_paths([folder], store, factory.embedder(settings), ChunkSpec(), progress=False)
+    return factory.pipeline(settings, "extractive", chunk_store=store)
+
+
+def test_a_question_about_what_a_manual_documents_is_answered_where_the_name_is_not_repeated(
+    tmp_path, settings
+):
+    """The paragraph with the answer does not name the product; the manual names it
+    throughout, so the answer is about it. A name the manual does not document is declined."""
+    pipe = _manual_pipeline(tmp_path, settings, "Filecopier")
+    answer = pipe.ask("How many files can a Filecopier copy job hold?")
+    assert not answer.abstained and "4096" in answer.answer
+    assert pipe.ask("How many files can a Zipmover copy job hold?").abstained
