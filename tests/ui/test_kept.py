@@ -1,5 +1,6 @@
 """`rag index` says how much of each document it kept, warns where most of the prose went, and
-`rag index --explain FILE` shows every removed piece with the rule that removed it."""
+`rag index --explain FILE` shows every removed piece with the rule that removed it; the
+Library tab shows the same figure."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ import pytest
 from corpus import SEEDS
 from typer.testing import CliRunner
 
+from index.chunking import ChunkSpec
+from index.documents import read_document
+from index.ingest import ingest
+from index.kept import kept
+from index.store import ChunkStore, open_client
+from index.uploads import UploadFolder
+from rag.library import Library
+from ui import render
 from ui.cli import app
 
 PROSE = (
@@ -66,3 +75,17 @@ def test_explain_of_a_file_it_cannot_read_exits_3_with_the_reason(runner, tmp_pa
     result = runner.invoke(app, ["index", "--explain", str(empty)])
     assert result.exit_code == 3
     assert "empty file" in result.stderr
+
+
+def test_the_library_shows_what_each_document_kept(tmp_path, embedder):
+    store = ChunkStore(open_client(tmp_path / "store"), "corpus")
+    seed = SEEDS / "003_88517bc1fb036881.txt"
+    result = ingest(
+        seed, seed.name, store, embedder, ChunkSpec(), UploadFolder(tmp_path / "up"), 10**7
+    )
+    assert result.status == "indexed"
+    figure = kept(read_document(seed.name, seed)).figure()
+    assert figure.startswith("kept ") and "of 60 sentences" in figure
+    (entry,) = Library(store).entries()
+    assert entry.kept == figure
+    assert figure in render.library_html([entry])
