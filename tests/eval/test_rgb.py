@@ -107,3 +107,24 @@ def test_rag_eval_runs_an_rgb_file(tmp_path):
     assert report["benchmark"]["rows"][0][:2] == ["noise 0.4", 2]
     assert report["config"]["rgb_noise"] == 0.4 and report["config"]["format"] == "rgb"
     assert {r["id"] for r in report["questions"]} == {"0", "1"}
+
+
+def test_a_document_that_cannot_be_indexed_is_named_and_its_question_missed(tmp_path):
+    from ui.cli import app
+
+    path = rgb_file(tmp_path / "en.json", [ROWS[0] | {"positive": [""]}, ROWS[1]])
+    args = ["eval", "--format", "rgb", str(path), "--backend", "extractive", "-q"]
+    strict = CliRunner().invoke(app, [*args, "--strict", "--out", str(tmp_path / "strict")])
+    assert strict.exit_code == 2, strict.output
+    assert "'0-pos-1.txt' cannot be indexed: empty file" in strict.output
+    assert "nothing was run" in strict.output and not (tmp_path / "strict").exists()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*args, "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["unindexable"] == [
+        {"source": "0-pos-1.txt", "reason": "empty file", "questions": ["0"]}
+    ]
+    missed = next(r for r in report["questions"] if r["id"] == "0")
+    assert missed["error"] == "not run: '0-pos-1.txt' cannot be indexed: empty file"
+    assert missed["benchmark"]["accuracy"] == 0 and missed["retrieved"] == []
