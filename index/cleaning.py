@@ -5,19 +5,22 @@ original text that belong to the body, so every chunk is an exact slice of its f
 `Removal` for every span it left out, naming the rule that removed it.
 
 How the body is found (in the spirit of boilerplate removal by text density):
-1. each paragraph is a block: a non-empty line, or the lines of a hard-wrapped paragraph;
+1. each paragraph is a block: a non-empty line, a Markdown paragraph, or the lines of a
+   hard-wrapped paragraph of plain text;
 2. a block is chrome (a menu item, a timestamp, a link line, a line that *is* a subscribe,
    copyright or comment-form notice), prose (a sentence of several words) or short (headings,
-   labels, headlines, list items, table rows). A chrome phrase inside prose counts only where
-   its sentence is boilerplate: a republication note, a page label ("Disclaimer:"), or a call
-   to the reader ("subscribe to our channel"); then only that sentence goes;
+   labels, headlines, list items, table rows, code). A chrome phrase inside prose counts only
+   where its sentence is boilerplate: a republication note, a page label ("Disclaimer:"), or
+   a call to the reader ("subscribe to our channel"); then only that sentence goes;
 3. chrome blocks are hard walls: they cut the text into segments;
 4. in each segment the best runs of blocks are those with the highest sum of scores (prose
    scores its word count, a short block a small penalty), so isolated prose in a menu or
    glossary loses against the long run of prose that is the article;
-5. runs scoring at least a fraction of the best run are kept (an article split by an inline
-   "Read also" box keeps both halves). A text with no run of prose at all (a note, a list, a
-   table) keeps every block that is not chrome: it has no article to tell chrome from.
+5. a segment whose best run scores at least a fraction of the best run of all is the body's
+   (an article split by an inline "Read also" box keeps both halves), and so is a segment
+   with prose between two of those; of each, everything from its first run of prose to its
+   last is kept. A text with no run of prose at all (a note, a list, a table) keeps every
+   block that is not a notice: it has no article to tell chrome from.
 """
 
 from __future__ import annotations
@@ -299,21 +302,17 @@ def body_blocks(blocks: list[Block]) -> list[list[Block]]:
             segments.append([])
         else:
             segments[-1].append(block)
-    found = [(segment, [run for score, run in _runs(segment) if score >= MIN_PROSE_WORDS])
-             for segment in segments]  # fmt: skip
-    best = [max((_score(run) for run in runs), default=0) for _, runs in found]
+    runs = [[(score, run) for score, run in _runs(segment) if score >= MIN_PROSE_WORDS]
+            for segment in segments]  # fmt: skip
+    best = [max((score for score, _ in found), default=0) for found in runs]
     floor = max(MIN_RUN_SCORE, KEEP_FRACTION * max(best, default=0))
     major = [i for i, score in enumerate(best) if score >= floor]
     kept = []
-    for i, (segment, prose) in enumerate(found):
+    for i, (segment, prose) in enumerate(zip(segments, runs, strict=True)):
         if prose and major and major[0] <= i <= major[-1]:
-            first, last = segment.index(prose[0][0]), segment.index(prose[-1][-1])
+            first, last = segment.index(prose[0][1][0]), segment.index(prose[-1][1][-1])
             kept.append(segment[first : last + 1])
     return kept
-
-
-def _score(run: list[Block]) -> int:
-    return sum(block.score for block in run)
 
 
 def clean_text(text: str, markdown: bool = False) -> CleanedText:
