@@ -14,10 +14,12 @@ It is deliberately lexical and explainable: every refusal says which rule failed
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from itertools import pairwise
 
 import pycountry
@@ -78,26 +80,6 @@ _REFERRING = re.compile(
     r"they|their|them|it|its|he|his|she|her|this|these)\b",
     re.IGNORECASE,
 )
-# Names of one place or people in other spellings. Capitals stand for their countries in news.
-_ALIASES = {
-    "türkiye": "turkey", "turkiye": "turkey", "turkish": "turkey", "turks": "turkey",
-    "ankara": "turkey", "tehran": "iran", "persian": "iran", "moscow": "russia",
-    "kremlin": "russia", "russo": "russia", "baku": "azerbaijan", "azeri": "azerbaijan",
-    "azerbaijani": "azerbaijan",
-    "us": "usa", "u.s": "usa", "america": "usa", "american": "usa", "americans": "usa",
-    "washington": "usa", "united": "usa", "uk": "britain", "british": "britain",
-    "london": "britain", "beijing": "china", "chinese": "china", "kyiv": "ukraine",
-    "damascus": "syria", "yerevan": "armenia", "riyadh": "saudi", "saudis": "saudi",
-    "israeli": "israel", "israelis": "israel", "jerusalem": "israel",
-    # demonyms the suffix rules miss
-    "lebanese": "lebanon", "sudanese": "sudan", "moroccan": "morocco", "cypriot": "cyprus",
-    "peruvian": "peru", "french": "france", "spanish": "spain", "greek": "greece",
-    "swedish": "sweden", "danish": "denmark", "finnish": "finland", "polish": "poland",
-    "dutch": "netherlands", "swiss": "switzerland", "norwegian": "norway", "thai": "thailand",
-    "filipino": "philippines", "emirati": "emirates", "afghan": "afghanistan",
-    "kazakh": "kazakhstan", "uzbek": "uzbekistan", "turkmen": "turkmenistan", "tajik": "tajikistan",
-    "kyrgyz": "kyrgyzstan", "welsh": "wales", "scottish": "scotland", "irish": "ireland",
-}  # fmt: skip
 _SUFFIXES = ("ians", "ian", "ans", "an", "ese", "ish", "is", "i", "n", "ey", "es", "s", "a", "y")
 _MONTHS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -336,7 +318,39 @@ def is_month(name: str) -> bool:
 
 def is_place(name: str) -> bool:
     """A country, a people or a capital standing for its country (Iran, Iranian, Tehran)."""
-    return bool(_name_keys(name) & (set(_ALIASES) | set(_ALIASES.values()) | _country_words()))
+    aliases = _place_aliases()
+    return bool(_name_keys(name) & (set(aliases) | set(aliases.values()) | _country_words()))
+
+
+@cache
+def _place_aliases() -> dict[str, str]:
+    """Other one-word names of each country, to its own name: its people (demonym), its
+    capital (news says "Ankara" for Turkey), other and native spellings; from the countryinfo
+    package's data (MIT). Two- and three-letter codes count only in capitals ("US", not "us")."""
+    found: dict[str, str] = {}
+    folder = resources.files("countryinfo") / "data"
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".json"):
+            continue
+        country = json.loads(entry.read_text(encoding="utf-8"))
+        name = str(country.get("name", "")).lower()
+        if not name:
+            continue
+        others = [
+            country.get("demonym"),
+            country.get("nativeName"),
+            *country.get("altSpellings", []),
+        ]
+        capital = str(country.get("capital") or "")
+        others += [w for w in re.findall(r"[A-Za-zÀ-ÿ]{4,}", capital)]
+        for other in others:
+            other = str(other or "").strip()
+            if not other or " " in other or not re.fullmatch(r"[A-Za-zÀ-ÿ'.-]+", other):
+                continue
+            key = other if len(other) <= 3 and other.isupper() else other.lower()
+            if len(key) > 3 or key.isupper():
+                found.setdefault(key, name)
+    return found
 
 
 @cache
@@ -354,16 +368,18 @@ def _country_words() -> frozenset[str]:
 @cache
 def _name_keys(word: str) -> frozenset[str]:
     """Spellings of a name reduced to shared keys: Iranian -> iran, Turkish -> turk(ey)."""
-    lower = word.lower().replace(".", "").removesuffix("'s").removesuffix("’s")
+    bare = word.replace(".", "").removesuffix("'s").removesuffix("’s")
+    lower = bare.lower()
+    aliases = _place_aliases()
     keys = {lower}
-    if lower in _ALIASES:
-        keys.add(_ALIASES[lower])
+    if bare.isupper() and bare in aliases:  # "US", "UK": a code only in capitals
+        keys.add(aliases[bare])
     for suffix in _SUFFIXES:
         if lower.endswith(suffix) and len(lower) - len(suffix) >= 4:
             keys.add(lower[: -len(suffix)])
     for key in list(keys):
-        if key in _ALIASES:
-            keys.add(_ALIASES[key])
+        if key in aliases:
+            keys.add(aliases[key])
     return frozenset(keys)
 
 

@@ -130,3 +130,16 @@ def test_a_name_put_in_anothers_place_is_refused_though_both_are_quoted():
     swapped = check("In 2020 Iran declared military victory in the Karabakh war.", quote)
     assert not swapped.supported and "Azerbaijan declared" in swapped.reason
     assert check("In 2020 Azerbaijan declared military victory over Armenia.", quote).supported
+
+
+def test_other_names_of_a_country_come_from_country_data_and_codes_only_in_capitals():
+    """countryinfo's demonyms, capitals and spellings: American = US = Washington; "us" the
+    pronoun is no country."""
+    from rag.claims import check, unmentioned
+
+    assert check(
+        "The American library recommends the format.", "The US library recommends the format."
+    ).supported
+    assert unmentioned(["Americans"], ["Officials in Washington agreed."]) == []
+    assert unmentioned(["US"], ["They told us the plan."]) == ["US"]
+    assert unmentioned(["Brazil"], ["Officials in Washington agreed."]) == ["Brazil"]
