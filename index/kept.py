@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import sentence_spans
-from index.cleaning import MIN_PROSE_WORDS
+from index.cleaning import classify, words_in
 from index.documents import SourceDocument
 
 LOW_PROSE = 0.5  # a document keeping less of its prose than this is warned about
@@ -16,8 +16,9 @@ MAIN_CONTENT = "not the page's main content (trafilatura)"
 
 @dataclass(frozen=True)
 class Kept:
-    """Characters (whitespace not counted), sentences, and prose sentences (of at least
-    MIN_PROSE_WORDS words) that reach a chunk, against all that the document holds."""
+    """Characters (whitespace not counted), sentences, and sentences of prose (what cleaning
+    calls prose: a sentence of a few words, not a headline, a menu or a notice) that reach a
+    chunk, against all that the document holds."""
 
     chars: int
     total_chars: int
@@ -81,7 +82,7 @@ def _chars(texts: list[str]) -> int:
 def _sentences(texts: list[str]) -> tuple[int, int]:
     """(sentences, sentences of prose) in the texts."""
     spans = [text[s:e] for text in texts for s, e in sentence_spans(text)]
-    return len(spans), sum(len(s.split()) >= MIN_PROSE_WORDS for s in spans)
+    return len(spans), sum(classify(s, words_in(s)).kind == "prose" for s in spans)
 
 
 def _normalised(text: str) -> str:
