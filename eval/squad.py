@@ -95,8 +95,10 @@ def _parse(path: Path) -> tuple[str, _File]:
     try:
         return text, _File.model_validate(data)
     except ValidationError as error:
-        # each problem on the line of the nearest question id or article title
-        line = lambda field: _line(text, _nearest_name(data, field))  # noqa: E731
+
+        def line(field: str) -> int:  # the line of the nearest question id or article title
+            return _line(text, _nearest_name(data, field))
+
         raise QuestionSetError(path, validation_problems(error, line)) from None
 
 
