@@ -371,8 +371,9 @@ def _name_keys(word: str) -> frozenset[str]:
     bare = word.replace(".", "").removesuffix("'s").removesuffix("’s")
     lower = bare.lower()
     aliases = _place_aliases()
-    keys = {lower}
-    if bare.isupper() and bare in aliases:  # "US", "UK": a code only in capitals
+    code = bare.isupper() and len(bare) <= 3  # "US", "UK": a code, only in capitals
+    keys = {bare if code else lower}
+    if code and bare in aliases:
         keys.add(aliases[bare])
     for suffix in _SUFFIXES:
         if lower.endswith(suffix) and len(lower) - len(suffix) >= 4:
