@@ -24,18 +24,19 @@ from itertools import pairwise
 
 import pycountry
 import Stemmer
+from number_parser.data import en as _english_numbers
 
 from rag.support import stopwords
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)?|\d[\d,]*(?:\.\d+)?")
-# "one" is left out: "one of the allies" is rarely a count.
-_NUMBER_WORDS = {
-    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
-}  # fmt: skip
+# English number words from number-parser's data; "one" is left out ("one of the allies" is
+# rarely a count), "dozen" and "hundred" are counts too.
+NUMBER_WORDS: dict[str, int] = {
+    word: value
+    for table in ("UNIT_NUMBERS", "DIRECT_NUMBERS", "TENS")
+    for word, value in _english_numbers.info[table].items()
+    if word != "one"
+} | {"hundred": 100, "dozen": 12}
 _MAGNITUDES = {"thousand", "million", "billion", "trillion", "thousands", "millions", "billions"}
 # Units a number is measured in: the claim's must be the quote's (200 miles is not 200 km).
 _UNITS = {
@@ -109,7 +110,7 @@ class Claim:
 def parse(text: str) -> Claim:
     tokens = _WORD.findall(text)
     names = tuple(names_in(text))
-    name_set = {n.lower() for n in names}
+    name_set = {word.lower() for n in names for word in n.split()}
     content = frozenset(
         stem(t.lower())
         for t in tokens
@@ -143,10 +144,10 @@ def check(
     magnitudes = {_magnitude(t) for t in tokens if t.lower() in _MAGNITUDES}
     if missing_magnitudes := sorted(claim.magnitudes - magnitudes):
         return ClaimCheck(False, coverage, f"{missing_magnitudes[0]} not in the quote")
-    keys = _keys_of(tokens)
+    keys = _keys_of(_words(quote))
     absent = [n for n in claim.names if not _name_keys(n) & keys]
     if absent and _REFERRING.search(quote):
-        around = _keys_of(_WORD.findall(context))
+        around = _keys_of(_words(context))
         absent = [n for n in absent if not _name_keys(n) & around]
     if absent:
         return ClaimCheck(False, coverage, f"{absent[0]} not in the quote")
@@ -177,8 +178,19 @@ def has_number(text: str) -> bool:
 
 
 def names_in(text: str) -> list[str]:
-    """The names a text mentions (people, places, organisations, months), once each."""
-    return list(dict.fromkeys(_name_tokens(text)))
+    """The names a text mentions (people, places, organisations, months), once each; a
+    country named in several words is one name ("United States")."""
+    found = list(dict.fromkeys(_name_tokens(_undotted(text))))
+    words = _words(text)
+    places = [
+        phrase
+        for size in (3, 2)
+        for i in range(len(words) - size + 1)
+        if " ".join(phrase := words[i : i + size]).lower() in _place_names()
+        and all(w in found for w in phrase)
+    ]
+    parts = {w for phrase in places for w in phrase}
+    return [n for n in found if n not in parts] + list(dict.fromkeys(map(" ".join, places)))
 
 
 def unmentioned_names(text: str, passages: list[str]) -> list[str]:
@@ -188,7 +200,7 @@ def unmentioned_names(text: str, passages: list[str]) -> list[str]:
 
 def unmentioned(names: Sequence[str], passages: list[str]) -> list[str]:
     """The `names` (single words) that none of `passages` mentions in any spelling."""
-    keys = _keys_of([t for passage in passages for t in _WORD.findall(passage)])
+    keys = _keys_of([t for passage in passages for t in _words(passage)])
     return [name for name in names if not _name_keys(name) & keys]
 
 
@@ -199,12 +211,13 @@ def mentions(name: str, text: str) -> int:
 
 
 def name_words(text: str) -> list[str]:
-    """The words of a name that identify it ("the United States" -> United, States)."""
-    return [
-        w.removesuffix("'s").removesuffix("’s")
-        for w in _WORD.findall(text)
-        if w[0].isupper() and w.lower() not in stopwords()
-    ]
+    """The words of a name that identify it ("Ada Lovelace" -> Ada, Lovelace); a country's
+    name of several words stays whole ("the United States": it is also "the U.S.")."""
+    words = [w.removesuffix("'s").removesuffix("’s") for w in _WORD.findall(text)]
+    whole = " ".join(w for w in words if w.lower() not in stopwords())
+    if " " in whole and whole.lower() in _place_names():
+        return [whole]
+    return [w for w in words if w[0].isupper() and w.lower() not in stopwords()]
 
 
 def antecedents(question: str, quote: str, source: str, start: int, window: int = 60) -> list[str]:
@@ -370,8 +383,10 @@ def _name_keys(word: str) -> frozenset[str]:
     """Spellings of a name reduced to shared keys: Iranian -> iran, Turkish -> turk(ey)."""
     bare = word.replace(".", "").removesuffix("'s").removesuffix("’s")
     lower = bare.lower()
+    if " " in lower:  # a country's name of several words
+        return frozenset({lower})
     aliases = _place_aliases()
-    code = bare.isupper() and len(bare) <= 3  # "US", "UK": a code, only in capitals
+    code = bare.isupper() and 2 <= len(bare) <= 3  # "US", "UK": a code, only in capitals
     keys = {bare if code else lower}
     if code and bare in aliases:
         keys.add(aliases[bare])
@@ -384,14 +399,39 @@ def _name_keys(word: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _words(text: str) -> list[str]:
+    """The words of a text, an acronym written with dots as one ("U.S." -> "US")."""
+    return _WORD.findall(_undotted(text))
+
+
+def _undotted(text: str) -> str:
+    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+
+
+_DOTTED = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")
+
+
 def _keys_of(tokens: list[str]) -> set[str]:
-    return {key for t in tokens for key in _name_keys(t)}
+    """The name keys of the tokens, and of the countries they name in several words."""
+    keys = {key for t in tokens for key in _name_keys(t)}
+    lower = [t.lower() for t in tokens]
+    for size in (2, 3):
+        for i in range(len(lower) - size + 1):
+            if (phrase := " ".join(lower[i : i + size])) in _place_names():
+                keys.add(phrase)
+    return keys
+
+
+@cache
+def _place_names() -> frozenset[str]:
+    """The countries' own names, lower case (what their other names point to)."""
+    return frozenset(_place_aliases().values())
 
 
 def _number(token: str) -> float | None:
     lower = token.lower()
-    if lower in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[lower])
+    if lower in NUMBER_WORDS:
+        return float(NUMBER_WORDS[lower])
     if token[0].isdigit():
         try:
             return float(token.replace(",", ""))

@@ -10,13 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rag.claims import is_month, is_place, names_in, unmentioned_names, word_key
+from rag.claims import NUMBER_WORDS, is_month, is_place, names_in, unmentioned_names, word_key
 from rag.support import words
 
-_NUMBER_WORDS = (
-    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|double|twice|"
-    r"hundreds|thousands|millions|billions"
+# the claim check's number words (number-parser's), and words that scale or count
+_NUMBER_WORDS = "|".join(
+    sorted(
+        set(NUMBER_WORDS) - {"zero"}
+        | {"thousand", "million", "billion", "trillion", "half", "double", "twice"}
+        | {"hundreds", "thousands", "millions", "billions"},
+        key=len,
+        reverse=True,
+    )
 )
 _NUMBER = re.compile(rf"(?<![\w-])\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _MONEY = re.compile(
@@ -134,8 +139,9 @@ def _names_an_organisation(sentence: str, new: set[str], noun: str) -> bool:
 
 
 def _counts(sentence: str, counted: frozenset[str]) -> bool:
-    """A number stands shortly before one of the counted words ("six oil fields")."""
-    tokens = sentence.split()
+    """A number stands shortly before one of the counted words ("six oil fields", "a
+    65,536-processor computer")."""
+    tokens = re.split(r"\s+|(?<=\d)-(?=[A-Za-z])", sentence)
     numbers = [i for i, token in enumerate(tokens) if _NUMBER.search(token)]
     return any(
         0 < i - n <= COUNT_WINDOW

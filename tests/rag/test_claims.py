@@ -143,3 +143,29 @@ def test_other_names_of_a_country_come_from_country_data_and_codes_only_in_capit
     assert unmentioned(["Americans"], ["Officials in Washington agreed."]) == []
     assert unmentioned(["US"], ["They told us the plan."]) == ["US"]
     assert unmentioned(["Brazil"], ["Officials in Washington agreed."]) == ["Brazil"]
+
+
+def test_a_country_named_in_several_words_is_one_name_in_every_spelling():
+    from rag.claims import check, names_in, unmentioned
+
+    assert names_in("Talks between the United States and the United Kingdom.")[-2:] == [
+        "United States",
+        "United Kingdom",
+    ]
+    quote = "The game crossed the Atlantic around 1988 and gained popularity in the U.S."
+    assert check("The game gained popularity in the United States around 1988.", quote).supported
+    assert not check(
+        "The game gained popularity in the United Kingdom around 1988.", quote
+    ).supported
+    assert unmentioned(["United States"], ["It is popular in the Netherlands."]) == [
+        "United States"
+    ]
+
+
+def test_number_words_come_from_number_parser_and_agree_everywhere():
+    from rag.claims import check
+    from rag.expectations import expectation
+
+    assert check("The fleet has sixty ships.", "The fleet has 60 ships.").supported
+    assert not check("The fleet has seventy ships.", "The fleet has 60 ships.").supported
+    assert expectation("How many ships does the fleet have?").met_by("It has sixty ships.")

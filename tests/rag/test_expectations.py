@@ -511,3 +511,9 @@ def test_a_role_asked_for_is_required_and_a_role_mentioned_is_not():
     assert wanted is not None
     assert wanted.met_by("The deal was inked while Road Minister Rostam Ghasemi visited Baku.")
     assert not wanted.met_by("The deal was inked while Rostam Ghasemi visited Baku.")
+
+
+def test_a_number_joined_to_the_counted_word_by_a_hyphen_counts_it():
+    wanted = expectation("How many processors did the machine have?")
+    assert wanted.met_by("The machine, a 65,536-processor computer, was a black cube.")
+    assert not wanted.met_by("The machine, a 1980s computer, was a black cube.")
