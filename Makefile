@@ -46,6 +46,14 @@ DEV5_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_acc
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
 EVAL := $(RAG) eval --fresh-index --corpus seeds -q --strict
+# Corpora of other domains (eval/corpora/README.md): their development sets, gated the same way.
+SQLITE_GATE := $(TRUST) --fail-under answer_match=0.7 --fail-under abstention_accuracy=0.48 \
+	--fail-over false_abstention=0.12
+JARGON_GATE := $(TRUST) --fail-under answer_match=0.72 --fail-under abstention_accuracy=0.4 \
+	--fail-over false_abstention=0.15
+TZ_GATE := $(TRUST) --fail-under answer_match=0.78 --fail-under abstention_accuracy=0.52 \
+	--fail-over false_abstention=0.1
+OTHER := $(RAG) eval --fresh-index -q --strict --backend extractive
 
 test: install
 	$(VENV)/bin/ruff check .
@@ -59,6 +67,9 @@ test: install
 	$(EVAL) eval/questions/dev4.jsonl --backend extractive --out eval/results/ci/dev4-extractive $(DEV4_GATE)
 	$(EVAL) eval/questions/dev5.jsonl --backend extractive --out eval/results/ci/dev5-extractive $(DEV5_GATE)
 	$(EVAL) eval/questions/test.jsonl --backend extractive --out eval/results/ci/test-extractive $(TEST_GATE)
+	$(OTHER) eval/questions/sqlite-dev.jsonl --corpus eval/corpora/sqlite --out eval/results/ci/sqlite-dev $(SQLITE_GATE)
+	$(OTHER) eval/questions/jargon-dev.jsonl --corpus eval/corpora/jargon --out eval/results/ci/jargon-dev $(JARGON_GATE)
+	$(OTHER) eval/questions/tz-dev.jsonl --corpus eval/corpora/tz --out eval/results/ci/tz-dev $(TZ_GATE)
 
 eval: install
 	$(RAG) eval eval/questions/dev.jsonl --backend extractive --out eval/results/latest
