@@ -115,18 +115,23 @@ def _missing_constraint(question: QuestionAnalysis, sentence: Sentence) -> str:
     """A year or number the question gives that neither the sentence nor its context holds."""
     around = f"{sentence.context} {sentence.text}"
     for year in question.years:
-        if year not in around:
+        if not _holds_number(around, year):
             return f"the year {year} is not in the sentence"
     numbers = {
-        n
+        n.rstrip(".,")
         for g in question.given
         if g.label in NUMERIC and not _YEAR.search(g.text)
         for n in _DIGITS.findall(g.text)
     }
     for number in numbers:
-        if number.rstrip(".,") not in around:
+        if not _holds_number(around, number):
             return f"the number {number} is not in the sentence"
     return ""
+
+
+def _holds_number(text: str, number: str) -> bool:
+    """The number stands in the text as a number of its own ("2" is not in "2050")."""
+    return bool(re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", text))
 
 
 def _names_new(question: QuestionAnalysis, sentence: Sentence) -> bool:

@@ -71,3 +71,12 @@ def test_what_did_x_say_about_y_is_answered_only_about_y():
     question = "What did the minister say about the new tax on fuel?"
     assert covers_topic(question, ["The minister said the new tax on fuel would be dropped."])
     assert not covers_topic(question, ["The minister said the budget was balanced."])
+
+
+def test_a_number_is_found_only_as_a_number_of_its_own():
+    """Version 2 is not version 3 because "2050" holds a 2."""
+    question = analyse("Until which year will version 2 of the format be supported?")
+    assert not answers(
+        question, sentence("Version 3 of the format is supported until 2050.")
+    ).answers
+    assert answers(question, sentence("Version 2 of the format is supported until 2030.")).answers
