@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command()(sweep)
     app.command("bench-server")(bench_server)
     app.command("claims")(claims_command)
+    app.command("judge-eval")(judge_eval)
     app.command("beir-import")(beir_import)
     app.command("eval-chart")(eval_chart)
     feedback = typer.Typer(help="users' thumbs up/down on answers", no_args_is_help=True)
@@ -474,6 +475,95 @@ def claims_command(
 
         scores = score(pairs, supports)
         typer.echo(f"\nmin_coverage {coverage}:\n{scores.table()}")
+
+
+def judge_eval(
+    sets: Annotated[
+        list[str],
+        typer.Argument(help="QUESTIONS=CORPUS pairs: a question set and the folder it is about"),
+    ],
+    model_pairs: Annotated[
+        int, typer.Option(help="pairs the local model judges (0: leave the model out)")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="which pairs the model judges")] = 0,
+) -> None:
+    """Measure the answer judge's candidates on question-sentence pairs labelled from question
+    sets: precision and recall of "answers", and the cost of each."""
+    import random
+    import tempfile
+    import time
+
+    from eval import judges
+    from eval.questions import QuestionSetError, load_questions
+    from index.indexer import index_paths
+    from rag import factory
+    from rag.backends.llamacpp import LlamaCppBackend
+    from rag.backends.models import resolve_model
+    from rag.settings import Settings
+
+    settings = Settings()
+    pairs = []
+    with tempfile.TemporaryDirectory(prefix="rag-judge-") as tmp:
+        for n, item in enumerate(sets):
+            questions_path, sep, corpus = item.partition("=")
+            if not sep:
+                fail(f"{item!r}: expected QUESTIONS=CORPUS", 2)
+            try:
+                questions = load_questions(Path(questions_path), Path(corpus))
+            except QuestionSetError as error:
+                fail(str(error), 2)
+            local = settings.model_copy(
+                update={"store_dir": Path(tmp) / str(n), "chroma_url": None}
+            )
+            store = factory.store(local, create=True)
+            index_paths([Path(corpus)], store, factory.embedder(local), factory.chunk_spec(local),
+                        progress=False)  # fmt: skip
+            retriever = factory.retriever(local, store)
+            found = judges.labelled_pairs(
+                questions,
+                lambda text, r=retriever: r.retrieve(text),
+                factory.sentence_embeddings(local),
+            )
+            typer.echo(
+                f"{questions_path}: {len(found)} pairs, {sum(p.answers for p in found)} answer"
+            )
+            pairs += found
+    rows = [
+        judges.calibrated("relevance alone (support score)", pairs, judges.relevance),
+        judges.measure("wording rules (previous release)", pairs, judges.wording_rules),
+        judges.measure("constraints on the analysis", pairs, judges.constraints),
+        judges.calibrated(
+            "relevance + wording rules", pairs, judges.gated(judges.relevance, judges.wording_rules)
+        ),
+        judges.calibrated(
+            "relevance + constraints", pairs, judges.gated(judges.relevance, judges.constraints)
+        ),
+    ]
+    if model_pairs:
+        sample = random.Random(seed).sample(pairs, min(model_pairs, len(pairs)))
+        options = LlamaCppBackend.Options()
+        model = judges.ModelJudge(resolve_model(options.model, options.cache_dir))
+        clock = time.perf_counter()
+        yes = {id(pair): model(pair) for pair in sample}  # one model call a pair
+        typer.echo(
+            f"local model: {(time.perf_counter() - clock) * 1000 / len(sample):.0f} ms a pair"
+        )
+        rows += [
+            judges.calibrated("local model P(yes), its sample", sample, lambda p: yes[id(p)]),
+            judges.calibrated(
+                "local model P(yes) + constraints, its sample",
+                sample,
+                judges.gated(lambda p: yes[id(p)], judges.constraints),
+            ),
+            judges.calibrated(
+                "relevance + constraints, the model's sample",
+                sample,
+                judges.gated(judges.relevance, judges.constraints),
+            ),
+        ]
+    typer.echo(f"\n{len(pairs)} pairs, {sum(p.answers for p in pairs)} answer\n{judges.HEADER}")
+    for row in rows:
+        typer.echo(row.row())
 
 
 def eval_chart(
