@@ -58,7 +58,11 @@ def test_upload_library_ask_and_page_citation(page, served, seed_pdfs, tmp_path)
     library = page.locator("#library")
     entry = library.locator(f".library-entry[data-doc='{RAILWAY}']")
     entry.wait_for()
-    assert re.search(r"PDF · 4 pages · \d+ chunks · indexed 20\d\d-", entry.inner_text())
+    assert re.search(
+        r"PDF · 4 pages · \d+ chunks · kept [\d,]+ of [\d,]+ characters \(\d+%\), "
+        r"\d+ of \d+ sentences · indexed 20\d\d-",
+        entry.inner_text(),
+    )
     assert library.locator(".library-entry").count() == 2  # nothing half-indexed
     kept = sorted(p.name for p in (settings.store_dir / "uploads").iterdir())
     assert len(kept) == 2 and all(re.fullmatch(r"[0-9a-f]{64}\.pdf", name) for name in kept)
