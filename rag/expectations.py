@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, replace
 
 from rag.claims import NUMBER_WORDS, is_month, is_place, names_in, unmentioned_names, word_key
-from rag.support import words
 
 # the claim check's number words (number-parser's), and words that scale or count
 _NUMBER_WORDS = "|".join(
@@ -302,28 +301,3 @@ def _kind_asked(question: str) -> Expectation | None:
     ):
         return Expectation("number", unit, counted=_counted(q))
     return None
-
-
-_ABOUT = re.compile(
-    r"^(?:and |so )?(?:what|how)\b.*?\b(?:say|said|says|think|thought|thinks|write|wrote|"
-    r"claim|claimed|report|reported|known|know|believe|feel|felt|mean|comment|commented|"
-    r"warn|warned|announce|announced)\b.*?\babout (?P<topic>[^?]+)\??$",
-    re.IGNORECASE,
-)
-
-
-def topic_covered(question: str, texts: list[str]) -> bool:
-    """An answer to "what did X say about Y?" mentions at least half of what Y names
-    (Biden's words on a security vacuum do not answer what he said about a nuclear programme)."""
-    found = _ABOUT.search(question)
-    if found is None:
-        return True
-    topic = re.sub(r"['’]s\b", "", found.group("topic"))
-    names = names_in(topic)
-    name_words = set(words(" ".join(names)))
-    others = set(words(topic)) - name_words
-    if not others and not names:
-        return True
-    said = set(words(" ".join(texts)))
-    missing = len(unmentioned_names(topic, texts)) + len(others - said)
-    return 2 * missing <= len(others) + len(names)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.expectations import Expectation, expectation, topic_covered
+from rag.expectations import Expectation, expectation
+from rag.judge import covers_topic
 
 # --- which questions expect what ---------------------------------------------------------------
 
@@ -460,7 +461,7 @@ def test_who_is_a_named_person_asks_for_a_description_not_another_name():
     ],
 )
 def test_an_answer_about_a_topic_mentions_the_topic(question, texts, covered):
-    assert topic_covered(question, texts) is covered
+    assert covers_topic(question, texts) is covered
 
 
 @pytest.mark.parametrize(
