@@ -1,5 +1,5 @@
-"""The answer judge: does this sentence answer this question, does this quote support this
-claim. One component, used by evidence selection, every backend and the pipeline's checks.
+"""The answer judge: does this sentence answer this question? One component, used by evidence
+selection, every backend and the pipeline's checks.
 
 "Answers" is constraint matching on the question's analysis (`rag.analysis`) and on the
 entities indexing found in the sentence (`index.nlp`):
@@ -9,7 +9,8 @@ entities indexing found in the sentence (`index.nlp`):
 - every year and number the question gives is in the sentence or in the text before it (a
   question about 2019 is not answered by a sentence about 2021).
 It was chosen by measurement over the labelled question-sentence pairs of the development
-sets (`rag judge-eval`, eval/README.md). "Supports" is the claim check (`rag.claims`).
+sets (`rag judge-eval`, eval/README.md). Whether a quote supports a claim is decided by the
+claim check (`rag.claims`).
 """
 
 from __future__ import annotations
@@ -73,11 +74,6 @@ def answers(question: QuestionAnalysis, sentence: Sentence) -> Verdict:
     if question.asked is Asked.PLACE and question.geographic and not _holds_new(question, sentence):
         return Verdict(False, "no place the question does not give")
     return Verdict(True)
-
-
-def supports(claim: str, quote: str, context: str = "", min_coverage: float = 0.6) -> bool:
-    """Whether the quote supports the claim (`rag.claims.check`)."""
-    return claims.check(claim, quote, context, min_coverage).supported
 
 
 def ranked(question: QuestionAnalysis, sentences: Sequence[Sentence]) -> list[int]:
