@@ -23,6 +23,7 @@ from rag.types import (
     AnswerSentence,
     Citation,
     Completed,
+    FirstAnswer,
     Passage,
     QuestionError,
     TextDelta,
@@ -85,7 +86,9 @@ class AnswerPipeline:
         top_k: int | None = None,
         doc_ids: Sequence[str] | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Yield answer text as it is generated, then the checked answer (`Completed`)."""
+        """Yield answer text as it is generated, then the checked answer (`Completed`). With a
+        fallback, its checked answer comes first (`FirstAnswer`), before the model is asked: the
+        text that follows it is the model's draft, which a reader need not show."""
         started = time.perf_counter()
         question = self.validate(question)
         analysis = analyse(question, history)
@@ -116,6 +119,8 @@ class AnswerPipeline:
             yield TextDelta(NOT_FOUND)
             yield Completed(reading)
             return
+        if reading is not None:
+            yield FirstAnswer(reading.model_copy(deep=True))
         request = self.request_for(analysis, retrieval.passages)
         mark = time.perf_counter()
         pieces: list[str] = []
@@ -190,6 +195,7 @@ class AnswerPipeline:
             and not _clips_a_quote(answer)
         )
         if holds:
+            answer.refined_by = self.backend.name
             return answer
         reading.timings_ms = answer.timings_ms
         return reading

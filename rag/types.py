@@ -63,6 +63,8 @@ class Answer(BaseModel):
     backend: str
     error: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    #: the backend whose answer replaced the checked first answer (`FirstAnswer`), if one did
+    refined_by: str | None = None
 
     def decline(self, text: str) -> Answer:
         """Turn this into a decline saying `text` ("The documents don't say."), uncited."""
@@ -101,6 +103,7 @@ class Answer(BaseModel):
             "backend": self.backend,
             "timings_ms": self.timings_ms,
             "error": self.error,
+            "refined_by": self.refined_by,
             "standalone_question": self.standalone_question,
             "sentences": [s.model_dump() for s in self.sentences],
         }
@@ -118,10 +121,19 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class FirstAnswer:
+    """The checked extractive answer, shown at once while a model writes its own; the
+    `Completed` answer that follows is either this one again or the model's, which passed every
+    check (then its `refined_by` names the model)."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class Completed:
     """The final, checked answer: always the last event of a stream."""
 
     answer: Answer
 
 
-AnswerEvent = TextDelta | Completed
+AnswerEvent = TextDelta | FirstAnswer | Completed
