@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rag.console import BackendOption, fail
+from rag.services.console import BackendOption, fail
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -40,7 +40,7 @@ def feedback_export(
 ) -> None:
     """Write the up-voted answers as a question set (eval/README.md), for `rag eval`."""
     from eval import feedback
-    from rag.chats import ChatStore, ChatStoreError
+    from rag.services.chats import ChatStore, ChatStoreError
     from rag.settings import Settings
 
     try:

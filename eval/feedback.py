@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.questions import Question
-from rag.chats import Feedback
+from rag.services.chats import Feedback
 
 
 @dataclass(frozen=True)

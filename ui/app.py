@@ -24,9 +24,9 @@ from index.store import StoreError
 from index.uploads import UploadFolder
 from rag import factory
 from rag.backends.base import BackendError, available
-from rag.chats import ChatStore, ChatStoreError
-from rag.library import Library
 from rag.pipeline import AnswerPipeline
+from rag.services.chats import ChatStore, ChatStoreError
+from rag.services.library import Library
 from rag.types import Answer, Completed, QuestionError, TextDelta
 from ui import render, sidebar
 from ui.access import check_api_key, login, upload_allowed

@@ -11,7 +11,7 @@ import typer
 
 import index  # noqa: F401  (offline switches first)
 from eval.cli import register
-from rag.console import BackendOption, fail
+from rag.services.console import BackendOption, fail
 
 if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
     from rag.settings import Settings
@@ -120,7 +120,7 @@ def _drop(settings: Settings) -> None:
             if name in [c.name for c in client.list_collections()]:
                 client.delete_collection(name)
         return
-    from rag.chats import DEFAULT_FILE
+    from rag.services.chats import DEFAULT_FILE
 
     for child in settings.store_dir.iterdir():  # the index only: not the lock, not saved chats
         if child.name != "write.lock" and not child.name.startswith(DEFAULT_FILE):

@@ -1,4 +1,4 @@
-"""The page's saved chats and ratings: the sidebar's event handlers over `rag.chats`.
+"""The page's saved chats and ratings: the sidebar's event handlers over `rag.services.chats`.
 
 Each user (the login name; everyone is "" without a login) sees only their own chats. When the
 database is unreachable, locked or corrupt the chat still answers; the sidebar says that
@@ -17,8 +17,8 @@ from typing import Any
 
 import gradio as gr
 
-from rag.chats import ChatStore, ChatStoreError
-from rag.transcript import chat_markdown
+from rag.services.chats import ChatStore, ChatStoreError
+from rag.services.transcript import chat_markdown
 from rag.types import Answer
 from ui import render
 

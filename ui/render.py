@@ -21,8 +21,8 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 from index.layout import Layout
-from rag.library import Entry
 from rag.quotes import shorten
+from rag.services.library import Entry
 from rag.types import Answer, Citation, Passage
 
 PASSAGE_CHARS = 420  # closest passages are cut to this length in cards

@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.chats import ChatStore
+from rag.services.chats import ChatStore
 from ui import history, render
 
 Chats = Callable[[], ChatStore | None]  # the shared database, or None while unavailable

@@ -12,7 +12,7 @@ from corpus import SEEDS
 
 from eval.questions import load_questions
 from rag import factory
-from rag.chats import ChatStore
+from rag.services.chats import ChatStore
 from rag.settings import Settings
 
 RAG = str(Path(sys.executable).parent / "rag")

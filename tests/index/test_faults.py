@@ -24,7 +24,7 @@ from index.indexer import index_paths
 from index.lock import write_lock
 from index.store import ChunkStore, open_client
 from rag import factory
-from rag.chats import ChatStore, chats_url
+from rag.services.chats import ChatStore, chats_url
 from rag.settings import Settings
 from rag.types import Answer
 

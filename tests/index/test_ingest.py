@@ -9,7 +9,7 @@ from index.chunking import ChunkSpec
 from index.ingest import ingest, reindex
 from index.store import ChunkStore, open_client
 from index.uploads import UploadFolder
-from rag.library import Library
+from rag.services.library import Library
 
 RAILWAY = "000_9e243a5a117bdeca.pdf"
 

@@ -10,7 +10,7 @@ import pytest
 from browsing import CHROMIUM, TIMEOUT_MS, ask, last_answer, shoot
 from ports import free_port
 
-from rag.chats import ChatStore
+from rag.services.chats import ChatStore
 
 pytestmark = [
     pytest.mark.slow,

@@ -14,7 +14,7 @@ from index.ingest import ingest
 from index.kept import kept
 from index.store import ChunkStore, open_client
 from index.uploads import UploadFolder
-from rag.library import Library
+from rag.services.library import Library
 from ui import render
 from ui.cli import app
 

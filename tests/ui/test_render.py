@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from corpus import SEEDS
 
 from index.layout import Layout
-from rag.library import Entry
 from rag.quotes import paragraph
+from rag.services.library import Entry
 from rag.types import Answer, AnswerSentence, Citation, Passage
 from ui import render
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from rag.chats import ChatStore, ChatStoreError, chats_url
+from rag.services.chats import ChatStore, ChatStoreError, chats_url
 from rag.settings import Settings
 from rag.types import Answer, Citation
 
@@ -125,7 +125,7 @@ def test_a_missing_driver_or_a_bad_url_is_an_error():
 
 
 def test_a_locked_database_is_an_error_after_the_busy_timeout(tmp_path, monkeypatch):
-    monkeypatch.setattr("rag.chats.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("rag.services.chats.BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "chats.db"
     store = ChatStore(f"sqlite:///{path}")
     holder = sqlite3.connect(path, isolation_level=None)
@@ -141,7 +141,7 @@ def test_a_locked_database_is_an_error_after_the_busy_timeout(tmp_path, monkeypa
 
 WRITER = """
 import sys
-from rag.chats import ChatStore
+from rag.services.chats import ChatStore
 from rag.types import Answer
 store = ChatStore(sys.argv[1])
 for i in range(25):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.transcript import chat_markdown
+from rag.services.transcript import chat_markdown
 from rag.types import Answer, Citation
 
 
