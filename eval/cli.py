@@ -1,6 +1,7 @@
 """The evaluation and benchmark commands of `rag`: eval, bench, bench-merge, bench-chart, load,
-sweep, bench-server and feedback export. `ui/cli.py` adds them with `register(app)`; heavy
-libraries are imported inside the commands, so `rag --help` stays fast."""
+sweep, bench-server and feedback export. A plugin of the `rag` command: pyproject.toml names
+`register` in the `rag.commands` entry points, which `ui/cli.py` loads (ui never imports eval).
+Heavy libraries are imported inside the commands, so `rag --help` stays fast."""
 
 from __future__ import annotations
 

@@ -4,20 +4,69 @@ from __future__ import annotations
 
 import json
 import logging
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 import index  # noqa: F401  (offline switches first)
-from eval.cli import register
 from rag.services.console import BackendOption, fail
 
 if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
     from rag.settings import Settings
     from ui.settings import UISettings
 
+PLUGINS = "rag.commands"  # the entry-point group of packages that add commands (eval does)
+
+
+class PluginGroup(TyperGroup):
+    """The built-in commands, and those packages add through the `rag.commands` entry points:
+    each names a `register(app: typer.Typer)` function, as `eval.cli:register` is. Plugins load
+    only when they are needed (the command list, a name that is not built in): finding entry
+    points reads every installed package's metadata, which `rag ask` need not wait for."""
+
+    _loaded = False
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        if cmd_name not in self.commands:
+            self._load_plugins()
+        return super().get_command(ctx, cmd_name)
+
+    def _load_plugins(self) -> None:
+        """Add every plugin's commands; one that fails to load is named on stderr, the rest of
+        the command line works."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for plugin in entry_points(group=PLUGINS):
+            commands = typer.Typer()
+            try:
+                plugin.load()(commands)
+                group = typer.main.get_group(commands)
+            except Exception as error:
+                _warn(f"the commands of plugin {plugin.name!r} ({plugin.value}) could not be "
+                      f"loaded: {type(error).__name__}: {error}")  # fmt: skip
+                continue
+            for name, command in group.commands.items():
+                if name in self.commands:
+                    _warn(f"plugin {plugin.name!r} ({plugin.value}) adds a command {name!r}, "
+                          "which exists already; it is left out")  # fmt: skip
+                    continue
+                self.add_command(command, name)
+
+
+def _warn(text: str) -> None:
+    typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
+
+
 app = typer.Typer(
+    cls=PluginGroup,
     help="A cited-answer chatbot over your documents: index them, ask, chat, evaluate.",
     no_args_is_help=True,
     add_completion=False,
@@ -269,10 +318,10 @@ def serve_command(
     import uvicorn
     from fastapi import FastAPI
 
+    from rag.services.answering import Answering
     from ui.api import create_api, mounted
-    from ui.app import Services
 
-    api = FastAPI(routes=mounted(create_api(settings, Services(settings).pipeline)))
+    api = FastAPI(routes=mounted(create_api(settings, Answering(settings))))
     _serving(settings)
     try:
         uvicorn.run(api, host=settings.ui_host, port=settings.ui_port, log_level="warning")
@@ -309,9 +358,6 @@ def _server_settings(host: str | None, port: int | None, backend: str | None) ->
 def _serving(settings: UISettings) -> None:
     where = "[::1]" if settings.ui_host == "::1" else settings.ui_host
     typer.echo(f"serving on http://{where}:{settings.ui_port} (Ctrl+C to stop)", err=True)
-
-
-register(app)  # eval, bench, bench-merge, bench-chart, load, sweep, bench-server
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from rag.backends import base as backends_base
 from rag.backends.base import Backend, GenerationRequest, register
+from ui import cli
 from ui.cli import app
 
 QUESTION = "How long will the railway between Iran and Turkey be?"
@@ -86,6 +88,40 @@ def test_an_unknown_command_is_refused(runner):
     result = runner.invoke(app, ["indx"])
     assert result.exit_code == 2
     assert "indx" in result.output
+
+
+# --- plugins: eval's commands come through the rag.commands entry points ------------------------
+
+
+def test_eval_is_a_plugin_declared_in_the_installed_metadata():
+    """`ui` never imports `eval` (lint-imports checks it): the installed package names eval's
+    register function (`make install` after a change to pyproject.toml's entry points)."""
+    plugins = {p.name: p.value for p in entry_points(group=cli.PLUGINS)}
+    assert plugins.get("eval") == "eval.cli:register"
+
+
+def test_a_broken_plugin_is_named_and_the_rest_of_the_command_line_works(runner, monkeypatch):
+    broken = EntryPoint("broken", "no_such_package.commands:register", cli.PLUGINS)
+    installed = list(entry_points(group=cli.PLUGINS))
+    monkeypatch.setattr(cli, "entry_points", lambda group: [broken, *installed])
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert (
+        "plugin 'broken' (no_such_package.commands:register) could not be loaded: "
+        "ModuleNotFoundError" in " ".join(result.stderr.split())
+    )
+    for command in COMMANDS:  # the built-ins and the working plugin's
+        assert re.search(rf"^\W*{command}\s", result.stdout, re.MULTILINE), command
+    assert runner.invoke(app, ["sweep", "--help"]).exit_code == 0
+
+
+def test_a_built_in_command_does_not_wait_for_the_plugins(runner, monkeypatch):
+    def unreadable(group):
+        raise AssertionError("entry points read for a built-in command")
+
+    monkeypatch.setattr(cli, "entry_points", unreadable)
+    result = runner.invoke(app, ["ask", "--help"])
+    assert result.exit_code == 0 and "--top-k" in result.stdout
 
 
 # --- index and status -----------------------------------------------------------------------------
