@@ -144,8 +144,7 @@ def run(corpus: Path, copies: int, n: int, url: str | None, work: Path) -> dict:
         writes = write_times(stores, prepared)
         latency = compare_stores(settings, stores["embedded"], stores["server"], dev_questions(), n)
         if url is not None:  # leave a shared server as we found it
-            for collection in (name, f"{name}-documents"):
-                stores["server"].client.delete_collection(collection)
+            stores["server"].drop()
     chunks = sum(len(nodes) for _, nodes, _ in prepared)
     return {
         "corpus": str(folder),

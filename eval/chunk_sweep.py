@@ -20,7 +20,6 @@ def sweep(
     then the question set asked through the extractive pipeline the settings describe."""
     from eval.metrics import aggregate, outcomes
     from eval.questions import load_questions, source_text
-    from index.indexer import index_paths
     from rag import factory
     from rag.settings import Settings
 
@@ -35,12 +34,11 @@ def sweep(
                     chunk_size=size,
                     chunk_overlap=overlap,
                 )
-                store = factory.store(settings, create=True)
-                embedder, spec = factory.embedder(settings), factory.chunk_spec(settings)
-                index_paths([corpus], store, embedder, spec, progress=False)
-                pipeline = factory.pipeline(settings, "extractive", chunk_store=store)
+                indexer = factory.indexer(settings)
+                indexer.index([corpus], progress=False)
+                pipeline = factory.pipeline(settings, "extractive", chunk_store=indexer.store)
                 results = [
                     outcomes(q, pipeline.ask(q.question), lambda d: source_text(corpus, d))
                     for q in questions
                 ]
-                yield size, overlap, store.chunk_count(), aggregate(results, [0.0])
+                yield size, overlap, indexer.store.chunk_count(), aggregate(results, [0.0])

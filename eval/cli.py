@@ -296,17 +296,8 @@ def _eval_pipeline(settings: Settings, name: str, backend: str, corpus: Path, fr
         return pipe, "in-memory Chroma (baseline)", {}
     skipped = {}
     if fresh is not None:
-        from index.indexer import index_paths
-
         settings = settings.model_copy(update={"store_dir": fresh / "store", "chroma_url": None})
-        store = factory.store(settings, create=True)
-        indexed = index_paths(
-            [corpus],
-            store,
-            factory.embedder(settings),
-            factory.chunk_spec(settings),
-            progress=False,
-        )
+        indexed = factory.indexer(settings).index([corpus], progress=False)
         skipped = {s.path.relative_to(corpus).as_posix(): s.reason for s in indexed.skipped}
     where = "temporary (--fresh-index)" if fresh else settings.chroma_url or str(settings.store_dir)
     return factory.pipeline(settings, backend), where, skipped
@@ -496,7 +487,6 @@ def judge_eval(
 
     from eval import judges
     from eval.questions import QuestionSetError, load_questions
-    from index.indexer import index_paths
     from rag import factory
     from rag.backends.llamacpp import LlamaCppBackend
     from rag.backends.models import resolve_model
@@ -516,10 +506,9 @@ def judge_eval(
             local = settings.model_copy(
                 update={"store_dir": Path(tmp) / str(n), "chroma_url": None}
             )
-            store = factory.store(local, create=True)
-            index_paths([Path(corpus)], store, factory.embedder(local), factory.chunk_spec(local),
-                        progress=False)  # fmt: skip
-            retriever = factory.retriever(local, store)
+            indexer = factory.indexer(local)
+            indexer.index([Path(corpus)], progress=False)
+            retriever = factory.retriever(local, indexer.store)
             found = judges.labelled_pairs(
                 questions,
                 lambda text, r=retriever: r.retrieve(text),

@@ -8,7 +8,9 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -19,8 +21,9 @@ from index.chunking import ChunkSpec, chunk_document
 from index.cleaning import CLEANING_VERSION
 from index.documents import MAX_BYTES, Skipped, SourceDocument, discover, read_document
 from index.kept import Kept, kept
+from index.lock import write_lock
 from index.nlp import ANALYSIS_VERSION
-from index.store import ChunkStore, StoredDocument, StoreError
+from index.store import ChunkStore, StoredDocument, StoreError, Written, drop_embedded
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +105,38 @@ def index_document(
     doc: SourceDocument, store: ChunkStore, embedder: BaseEmbedding, spec: ChunkSpec
 ) -> list[TextNode]:
     """Chunk, embed and store one document, replacing what was stored under its id."""
+    written = _embedded(doc, store, embedder, spec)
+    _write(store, [written])
+    return written[1]
+
+
+def _embedded(
+    doc: SourceDocument,
+    store: ChunkStore,
+    embedder: BaseEmbedding,
+    spec: ChunkSpec,
+    pending_chunks: int = 0,
+) -> Written:
+    """The document, its chunks and their vectors, ready to store (with `pending_chunks` more
+    waiting to be written, the disk has room for them all)."""
     doc.content_hash = _version(doc.content_hash, spec, embedder)
     nodes = chunk_document(doc, spec)
-    _ensure_space(store, doc.doc_id, len(nodes))
+    _ensure_space(store, doc.doc_id, pending_chunks + len(nodes))
     texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
-    embeddings = embedder.get_text_embedding_batch(texts)
+    return doc, nodes, embedder.get_text_embedding_batch(texts)
+
+
+def _write(store: ChunkStore, written: list[Written]) -> None:
     try:
-        store.replace(doc, nodes, embeddings)
+        store.replace_many(written)
     except StoreError:
         raise
     except Exception as error:  # e.g. the disk filled up under us
+        names = ", ".join(doc.doc_id for doc, _, _ in written)
         raise StoreError(
-            f"writing {doc.doc_id} to {store.location} failed ({type(error).__name__}: {error}); "
+            f"writing {names} to {store.location} failed ({type(error).__name__}: {error}); "
             "if its disk is full, free some space, then rerun `rag index`: it resumes"
         ) from None
-    return nodes
 
 
 def is_indexed(
@@ -140,9 +160,14 @@ def index_paths(
     spec: ChunkSpec,
     prune: bool = False,
     progress: bool = True,
+    batch_chunks: int = 1,
 ) -> IndexReport:
+    """Index what changed under `paths`. Documents are written once `batch_chunks` chunks wait:
+    1 writes each as soon as it is embedded; thousands make a big first build faster, and a run
+    killed meanwhile loses the waiting documents (the next run indexes them again)."""
     started = time.perf_counter()
     report = IndexReport()
+    pending: list[Written] = []
     store.drop_orphans()
     stored = store.documents()
     complete = store.complete(stored)  # one read, not one query per unchanged file
@@ -161,13 +186,20 @@ def index_paths(
             log.warning("skipped %s: %s", path, error)
             continue
         report.kept.append((path, found))
-        nodes = index_document(doc, store, embedder, spec)
+        waiting = sum(len(nodes) for _, nodes, _ in pending)
+        pending.append(_embedded(doc, store, embedder, spec, waiting))
+        nodes = pending[-1][1]
+        if waiting + len(nodes) >= batch_chunks:
+            _write(store, pending)
+            pending = []
         report.chunks += len(nodes)
         report.tokens += sum(int(n.metadata["tokens"]) for n in nodes)
         if old:
             report.updated += 1
         else:
             report.added += 1
+    if pending:
+        _write(store, pending)
     if prune:
         gone = [d for d in set(stored) - seen if not Path(stored[d].path).exists()]
         for doc_id in sorted(gone):
@@ -175,3 +207,55 @@ def index_paths(
             report.removed += 1
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass
+class Indexer:
+    """The one door for writing an index (`rag.factory.indexer` builds it from the settings):
+    the store opened for writing, the embedding model and chunking every writer shares, and
+    the write lock of an embedded store."""
+
+    open_store: Callable[[], ChunkStore]
+    embedder: BaseEmbedding
+    spec: ChunkSpec
+    store_dir: Path | None = None  # an embedded store's folder; None: a server orders writers
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return self.open_store()
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold it while writing: one writer at a time per embedded store, across processes."""
+        return nullcontext() if self.store_dir is None else write_lock(self.store_dir)
+
+    def index(
+        self,
+        paths: Sequence[Path],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: bool = True,
+        batch_chunks: int = 1,
+    ) -> IndexReport:
+        """`index_paths` under the write lock; `rebuild` drops the index first."""
+        with self.writing():
+            if rebuild:
+                self.drop()
+            return index_paths(
+                paths,
+                self.store,
+                self.embedder,
+                self.spec,
+                prune=prune,
+                progress=progress,
+                batch_chunks=batch_chunks,
+            )
+
+    def drop(self) -> None:
+        """Delete the index: on a server, this collection; embedded, the whole store, even one
+        too damaged to open (the lock and others' files in its folder stay)."""
+        if self.store_dir is None:
+            self.store.drop()
+        else:
+            drop_embedded(self.store_dir)
+        self.__dict__.pop("store", None)

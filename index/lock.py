@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from index.store import StoreError, ensure_folder
+from index.store import LOCK_FILE, StoreError, ensure_folder
 
 
 @contextmanager
 def write_lock(store_dir: Path) -> Iterator[None]:
     ensure_folder(store_dir)
-    path = store_dir / "write.lock"
+    path = store_dir / LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import ssl
 import uuid
 from collections import Counter
@@ -35,8 +36,11 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 256
 READ_PAGE = 5_000  # rows per read (see `_get_all`)
 GENERATION = "generation"  # metadata key of the change token (see `version`)
+LOCK_FILE = "write.lock"  # beside an embedded store: one writer at a time (index/lock.py)
+CHROMA_FILE = "chroma.sqlite3"  # an embedded store's database; its vectors are in folders by id
 TOKEN_HEADERS = ("Authorization", "X-Chroma-Token")
 T = TypeVar("T")
+Written = tuple[SourceDocument, list[TextNode], list[list[float]]]  # a document, chunks, vectors
 
 
 class StoreError(RuntimeError):
@@ -185,7 +189,7 @@ class ChunkStore:
         try:
             options = {"metadata": {"hnsw:space": "cosine"}} if create else {}
             self.chunks = self._call(get, name, embedding_function=None, **options)
-            self.docs = self._call(get, f"{name}-documents", embedding_function=None)
+            self.docs = self._call(get, documents_collection(name), embedding_function=None)
         except StoreError:
             raise
         except Exception as error:
@@ -331,12 +335,22 @@ class ChunkStore:
     def replace(
         self, doc: SourceDocument, nodes: list[TextNode], embeddings: list[list[float]]
     ) -> None:
-        """Swap a document's chunks for new ones; the document record is written last.
+        """Swap a document's chunks for new ones; the document record is written last."""
+        self.replace_many([(doc, nodes, embeddings)])
+
+    def replace_many(self, written: Sequence[Written]) -> None:
+        """Swap several documents' chunks for new ones in a few large calls (a big first build
+        is mostly per-call cost, one document at a time); the records are written last.
 
         Upserts, not adds: a batch repeated after a lost answer overwrites itself.
         """
-        self.remove(doc.doc_id)
-        for batch in _batches(list(zip(nodes, embeddings, strict=True)), self.batch_size):
+        ids = [doc.doc_id for doc, _, _ in written]
+        self._touch()
+        for batch in _batches(ids, self.batch_size):
+            self._call(self.docs.delete, ids=batch)
+            self._call(self.chunks.delete, where={"doc_id": {"$in": batch}})
+        rows = [row for _, nodes, vectors in written for row in zip(nodes, vectors, strict=True)]
+        for batch in _batches(rows, self.batch_size):
             self._call(
                 self.chunks.upsert,
                 ids=[n.node_id for n, _ in batch],
@@ -344,13 +358,14 @@ class ChunkStore:
                 metadatas=[n.metadata for n, _ in batch],
                 embeddings=[e for _, e in batch],
             )
-        self._call(
-            self.docs.upsert,
-            ids=[doc.doc_id],
-            documents=[doc.text],
-            metadatas=[document_record(doc, len(nodes))],
-            embeddings=[[0.0]],
-        )
+        for batch in _batches(list(written), self.batch_size):
+            self._call(
+                self.docs.upsert,
+                ids=[doc.doc_id for doc, _, _ in batch],
+                documents=[doc.text for doc, _, _ in batch],
+                metadatas=[document_record(doc, len(nodes)) for doc, nodes, _ in batch],
+                embeddings=[[0.0]] * len(batch),
+            )
         self._touch()
 
     def drop_orphans(self) -> int:
@@ -363,6 +378,37 @@ class ChunkStore:
         if orphans:
             self._touch()
         return len(orphans)
+
+    def drop(self) -> None:
+        """Delete this index, its chunks and document records; other indexes in the store stay.
+        (An embedded store that cannot be opened is deleted with `drop_embedded`.)"""
+        for collection in (self.chunks.name, self.docs.name):
+            self._call(self.client.delete_collection, collection)
+
+
+def documents_collection(name: str) -> str:
+    """The collection of document records beside the chunks of index `name`."""
+    return f"{name}-documents"
+
+
+def drop_embedded(store_dir: Path) -> None:
+    """Delete every index of an embedded store, even one too damaged to open: Chroma's database
+    and vector folders. The write lock, and files others keep there (saved chats), stay."""
+    if not store_dir.is_dir():
+        return
+    for child in store_dir.iterdir():
+        if child.name.startswith(CHROMA_FILE):  # with its journal files
+            child.unlink()
+        elif child.is_dir() and _is_uuid(child.name):
+            shutil.rmtree(child)
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 def stored_document(doc_id: str, meta: dict[str, Any]) -> StoredDocument:

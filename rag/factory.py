@@ -5,7 +5,7 @@ builds it here, so what is tested is what ships."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.chunking import ChunkSpec
 from index.embedding import make_embedding
@@ -15,6 +15,9 @@ from rag.pipeline import AnswerConfig, AnswerPipeline
 from rag.retrieval import HybridRetriever, RetrievalConfig
 from rag.settings import Settings
 from rag.support import EmbeddingCache
+
+if TYPE_CHECKING:  # indexing's modules load only where something is indexed
+    from index.indexer import Indexer
 
 
 def chunk_spec(settings: Settings) -> ChunkSpec:
@@ -58,6 +61,20 @@ def store(settings: Settings, create: bool = False) -> ChunkStore:
         raise StoreError(f"no index at {settings.store_dir}; build it with `rag index`")
     return ChunkStore(
         client(settings), settings.collection, create=create, retry_s=settings.chroma_retry_s
+    )
+
+
+def indexer(settings: Settings, model: Any = None) -> Indexer:
+    """The one door for writing the index the settings name: `indexer(settings).index(paths)`
+    opens the store under its write lock and indexes with the settings' model and chunking (a
+    `model` handed in, e.g. a benchmark's timed embedder, is used instead)."""
+    from index.indexer import Indexer
+
+    return Indexer(
+        lambda: store(settings, create=True),
+        model or embedder(settings),
+        chunk_spec(settings),
+        None if settings.chroma_url else settings.store_dir,
     )
 
 

@@ -15,7 +15,6 @@ import index  # noqa: F401  (offline switches first)
 from rag.services.console import BackendOption, fail
 
 if TYPE_CHECKING:  # pydantic-settings loads inside the commands: `rag --help` stays fast
-    from rag.settings import Settings
     from ui.settings import UISettings
 
 PLUGINS = "rag.commands"  # the entry-point group of packages that add commands (eval does)
@@ -95,8 +94,6 @@ def index_command(
     if explain:
         _explain(explain)
         return
-    from index.indexer import index_paths
-    from index.lock import store_write_lock
     from index.store import StoreError
     from rag import factory
     from rag.settings import Settings
@@ -109,18 +106,9 @@ def index_command(
         if not path.exists():
             fail(f"{path} does not exist", 2)
     try:
-        with store_write_lock(settings.store_dir, server=bool(settings.chroma_url)):
-            if rebuild:
-                _drop(settings)
-            store = factory.store(settings, create=True)
-            report = index_paths(
-                paths,
-                store,
-                factory.embedder(settings),
-                factory.chunk_spec(settings),
-                prune=prune,
-                progress=not quiet,
-            )
+        report = factory.indexer(settings).index(
+            paths, prune=prune, rebuild=rebuild, progress=not quiet
+        )
     except StoreError as error:
         fail(str(error))
     for path, kept in report.kept:
@@ -156,24 +144,6 @@ def _explain(path: Path) -> None:
     for rule, text in gone:
         shown = " ".join(text.split())
         typer.echo(f"- {rule}: {shown[:200]}{'…' * (len(shown) > 200)}")
-
-
-def _drop(settings: Settings) -> None:
-    import shutil
-
-    if settings.chroma_url:
-        from rag import factory
-
-        client = factory.client(settings)
-        for name in (settings.collection, f"{settings.collection}-documents"):
-            if name in [c.name for c in client.list_collections()]:
-                client.delete_collection(name)
-        return
-    from rag.services.chats import DEFAULT_FILE
-
-    for child in settings.store_dir.iterdir():  # the index only: not the lock, not saved chats
-        if child.name != "write.lock" and not child.name.startswith(DEFAULT_FILE):
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 @app.command()

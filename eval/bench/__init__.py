@@ -35,14 +35,15 @@ model. At those sizes `index_ratio_vs_raw_embedder` is projected: the model's me
 per chunk (on the pool) plus our measured non-embedding time per chunk, against the model
 alone; `embeddings` says "model" or "reused" for every size.
 
-Above `bulk_above` chunks (default 50,000: the 100k size) the writes are buffered too:
-`index_paths` runs unchanged (read, clean, chunk, version, skip-if-complete), but the store it
-writes to (`indexing.BufferedStore`) collects new documents and writes them 5,000 chunks per
-Chroma call instead of one document at a time. Measured here, the per-document path slowed to about
+Above `bulk_above` chunks (default 50,000: the 100k size) the writes are buffered too: the
+build goes through the same door (`rag.factory.indexer`), with `batch_chunks=5000`, so
+`index_paths` (read, clean, chunk, version, skip-if-complete) writes documents together,
+5,000 chunks at a time in a few large calls (`ChunkStore.replace_many`), instead of one
+document at a time. Measured here, the per-document path slowed to about
 17 chunks/s past 15k chunks on the busy machine (Chroma's HNSW insert and its per-call write
 cost: about 75% of our non-model indexing time at 10k in the profile), so a 100k build would
 take over an hour; `writes` says "per document" or "buffered" for every size. The records are
-the same, so the no-change re-index that follows runs on the plain store and must skip all.
+the same, so the no-change re-index that follows must skip all.
 
 The modules, one job each: `config` (BenchConfig, paths, size names), `machine`, `embedders`,
 `corpus` (the corpora and their chunk texts), `indexing` (the builds, and the child process),

@@ -17,74 +17,31 @@ from typing import Annotated, Any
 
 import typer
 
-from eval.bench.config import COLLECTION, ROOT, store_settings
+from eval.bench.config import ROOT, store_settings
 from eval.bench.corpus import Corpus
 from eval.bench.embedders import PooledEmbedding, TimedEmbedding, model_embedder
 from eval.stats import rounded, timed
-from index.store import ChunkStore, document_record
 
 BULK_CHUNKS = 5_000  # chunks per buffered write (sizes above `bulk_above`)
-
-
-class BufferedStore(ChunkStore):
-    """A ChunkStore whose `replace` collects documents, written by `flush` in Chroma calls of up
-    to the client's batch limit, whenever BULK_CHUNKS chunks are pending.
-
-    `ChunkStore.replace` writes document by document (delete, upsert its chunks, its record,
-    the change token), which is what slows a 100k build (see `eval.bench`); this writes the same
-    records in a few large calls. Nothing is deleted first: only for a fresh store.
-    """
-
-    def __init__(self, client: Any, name: str) -> None:
-        super().__init__(client, name)
-        self.pending: list[tuple[Any, list, list]] = []
-
-    def replace(self, doc, nodes, embeddings) -> None:
-        self.pending.append((doc, nodes, embeddings))
-        if sum(len(n) for _, n, _ in self.pending) >= BULK_CHUNKS:
-            self.flush()
-
-    def flush(self) -> None:
-        rows = [row for _, nodes, embs in self.pending for row in zip(nodes, embs, strict=True)]
-        size = self.client.get_max_batch_size()
-        for first in range(0, len(rows), size):
-            batch = rows[first : first + size]
-            self.chunks.add(
-                ids=[n.node_id for n, _ in batch],
-                documents=[n.text for n, _ in batch],
-                metadatas=[n.metadata for n, _ in batch],
-                embeddings=[e for _, e in batch],
-            )
-        if self.pending:
-            self.docs.upsert(
-                ids=[doc.doc_id for doc, _, _ in self.pending],
-                documents=[doc.text for doc, _, _ in self.pending],
-                metadatas=[document_record(doc, len(nodes)) for doc, nodes, _ in self.pending],
-                embeddings=[[0.0]] * len(self.pending),
-            )
-        self.pending = []
 
 
 def child_index(docs: Path, store_dir: Path, pool_path: Path | None, bulk: bool = False) -> dict:
     """Run in a fresh process: build, then re-index unchanged; report times and peak RSS."""
     import numpy as np
 
-    from index.chunking import ChunkSpec, count_tokens, sentence_spans
-    from index.indexer import index_paths
+    from index.chunking import count_tokens, sentence_spans
     from rag import factory
 
     inner = PooledEmbedding(np.load(pool_path)) if pool_path else model_embedder()
     embedder = TimedEmbedding(inner)
     count_tokens("warm up the tokenizer")
     sentence_spans("Warm up. The sentence splitter.")
-    plain = factory.store(store_settings(store_dir), create=True)
-    store = BufferedStore(plain.client, COLLECTION) if bulk else plain
-    report = index_paths([docs], store, embedder, ChunkSpec(), progress=False)
-    if bulk:
-        seconds, _ = timed(store.flush)
-        report.seconds += seconds
+    indexer = factory.indexer(store_settings(store_dir), embedder)
+    indexer.store  # noqa: B018 (opened before the clock starts)
+    batch = BULK_CHUNKS if bulk else 1
+    report = indexer.index([docs], progress=False, batch_chunks=batch)
     embed_seconds, embedded_tokens = embedder.seconds, embedder.tokens()
-    again = index_paths([docs], plain, embedder, ChunkSpec(), progress=False)
+    again = indexer.index([docs], progress=False)
     if report.skipped or again.added or again.updated:
         raise RuntimeError(f"unexpected index result: {report.summary()} / {again.summary()}")
     return {

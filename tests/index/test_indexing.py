@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from corpus import SEEDS
 
 from index.chunking import ChunkSpec
 from index.indexer import index_paths
-from index.store import ChunkStore, open_client
+from index.store import (
+    CHROMA_FILE,
+    LOCK_FILE,
+    ChunkStore,
+    StoreError,
+    drop_embedded,
+    open_client,
+)
 
 RAG = str(Path(sys.executable).parent / "rag")
 
@@ -115,6 +123,45 @@ def test_bad_files_are_reported_and_skipped(seeds_copy, tmp_path):
     assert status["documents"] == 6
     assert "nested/deeper/copy.txt" in status["by_document"]
     assert {"documents", "chunks", "store", "embedding_model"} <= set(status)
+
+
+def test_documents_written_together_are_stored_as_written_one_by_one(
+    seeds_copy, tmp_path, embedder
+):
+    one_by_one, _ = build(seeds_copy, tmp_path / "one", embedder)
+    together = ChunkStore(open_client(tmp_path / "together"), "corpus")
+    report = index_paths([seeds_copy], together, embedder, ChunkSpec(), batch_chunks=1000)
+    assert report.added == 5 and snapshot(together) == snapshot(one_by_one)
+    changed = sorted(seeds_copy.iterdir())[0]
+    changed.write_text("A new text about a zebra treaty.\n", encoding="utf-8")
+    again = index_paths([seeds_copy], together, embedder, ChunkSpec(), batch_chunks=1000)
+    assert (again.updated, again.unchanged) == (1, 4)
+    docs = together.documents()
+    assert together.complete(docs) == set(docs)  # the old chunks of the changed file are gone
+    assert together.chunk_count() == sum(d.n_chunks for d in docs.values())
+
+
+def test_drop_deletes_its_own_index_only(seeds_copy, tmp_path, embedder):
+    client = open_client(tmp_path / "store")
+    ours, other = ChunkStore(client, "corpus"), ChunkStore(client, "other")
+    one = [sorted(seeds_copy.iterdir())[0]]
+    for store in (ours, other):
+        index_paths(one, store, embedder, ChunkSpec(), progress=False)
+    ours.drop()
+    with pytest.raises(StoreError, match="no index named 'corpus'"):
+        ChunkStore(client, "corpus", create=False)
+    assert ChunkStore(client, "other", create=False).chunk_count() == other.chunk_count() > 0
+
+
+def test_drop_embedded_deletes_chromas_files_and_keeps_the_lock_and_others(tmp_path):
+    store_dir = tmp_path / "store"
+    folder = f"{uuid.uuid4()}"
+    for name in (LOCK_FILE, "chats.db", CHROMA_FILE, f"{CHROMA_FILE}-wal", f"{folder}/x.bin"):
+        (store_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (store_dir / name).write_bytes(b"x")
+    (store_dir / "notes").mkdir()
+    drop_embedded(store_dir)
+    assert sorted(p.name for p in store_dir.iterdir()) == ["chats.db", "notes", LOCK_FILE]
 
 
 def _many_docs(folder: Path, copies: int) -> None:

@@ -176,6 +176,26 @@ def test_create_makes_a_new_empty_store(core, tmp_path):
     assert factory.store(settings).documents() == {}  # and it now opens without create
 
 
+# --- indexer(): the one door for writing -------------------------------------------------------
+
+
+def test_the_indexer_builds_the_store_the_settings_name(core, tmp_path):
+    settings = core.model_copy(update={"store_dir": tmp_path / "store", "chroma_url": None})
+    report = factory.indexer(settings).index([SEEDS], progress=False)
+    assert report.added == 5 and not report.skipped
+    store = factory.store(settings)
+    assert set(store.documents()) == {p.name for p in SEEDS.iterdir() if p.suffix == ".txt"}
+    assert store.chunk_count() == report.chunks
+
+
+def test_the_indexer_waits_for_no_writer_and_says_who_holds_the_store(core, tmp_path):
+    from index.lock import write_lock
+
+    settings = core.model_copy(update={"store_dir": tmp_path / "store", "chroma_url": None})
+    with write_lock(settings.store_dir), pytest.raises(StoreError, match="is locked by process"):
+        factory.indexer(settings).index([SEEDS], progress=False)
+
+
 # --- pipeline() -----------------------------------------------------------------------------------
 
 
