@@ -76,8 +76,6 @@ def eval_command(
         typer.Option(
             "--top-k",
             "-k",
-            min=1,
-            max=50,
             help="passages retrieved (default: RAG_TOP_K; 2 for baseline)",
         ),
     ] = None,
@@ -146,7 +144,7 @@ def eval_command(
     from eval.runner import RETRIEVAL_DEPTH, RetrievalOnly, run
     from index.store import StoreError
     from rag.backends.base import BackendError
-    from rag.settings import Settings
+    from rag.settings import Settings, checked_top_k
 
     settings = Settings()
     backend = backend or settings.backend
@@ -157,6 +155,7 @@ def eval_command(
     if file_format == "beir" and pipeline_name == "baseline":
         fail("--format beir scores our retriever alone: drop --pipeline baseline", 2)
     try:
+        checked_top_k(top_k)
         floors = parse_bounds(fail_under or [])
         ceilings = parse_bounds(fail_over or [], ceiling=True)
         previous = reports.load(compare) if compare else None

@@ -22,6 +22,7 @@ from index import nlp
 from index.layout import Layout
 from index.store import ChunkStore
 from rag.quotes import touching
+from rag.settings import TOP_K
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ BM25_RECHECK_S = 1.0  # a re-index by another process reaches BM25 within this t
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    top_k: int = 5
+    top_k: int = TOP_K
     candidates: int = 20  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0

@@ -9,8 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOP_K = 5  # passages retrieved for a question, unless RAG_TOP_K or the client says otherwise
+TOP_K_MAX = 20  # the most a question may ask for, on every client (page, CLI, /v1, RAG_TOP_K)
 
 
 class Settings(BaseSettings):
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
         "extractive",
         description="answers when a generative backend declines or none of its claims holds",
     )
-    top_k: int = 5
+    top_k: int = Field(TOP_K, ge=1, le=TOP_K_MAX, description="passages retrieved")
     context_tokens: int = Field(1500, description="passages an extractive backend reads, tokens")
     evidence_tokens: int = Field(350, description="sentences a generative backend reads, tokens")
     max_question_chars: int = 2000
@@ -73,3 +76,21 @@ class Settings(BaseSettings):
                 )
             self.chroma_url = url
         return self
+
+
+def checked_top_k(top_k: int | None) -> int | None:
+    """A client's top_k (None: the settings'), within the one bound; ValueError says it."""
+    if top_k is not None and not 1 <= top_k <= TOP_K_MAX:
+        raise ValueError(f"top_k must be between 1 and {TOP_K_MAX}, not {top_k}")
+    return top_k
+
+
+def problems(error: ValidationError) -> str:
+    """What is wrong with the settings, named by the variables that set them:
+    `RAG_TOP_K=500: Input should be less than or equal to 20`."""
+    return "; ".join(
+        f"RAG_{'_'.join(map(str, e['loc'])).upper()}={e['input']}: {e['msg']}"
+        if e["loc"]
+        else e["msg"]
+        for e in error.errors()
+    )

@@ -6,7 +6,7 @@ import json
 import logging
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -24,9 +24,22 @@ class PluginGroup(TyperGroup):
     """The built-in commands, and those packages add through the `rag.commands` entry points:
     each names a `register(app: typer.Typer)` function, as `eval.cli:register` is. Plugins load
     only when they are needed (the command list, a name that is not built in): finding entry
-    points reads every installed package's metadata, which `rag ask` need not wait for."""
+    points reads every installed package's metadata, which `rag ask` need not wait for.
+    Settings that do not validate (RAG_TOP_K=500) exit 2 naming the variable, in any command."""
 
     _loaded = False
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:  # pydantic loads with the settings, inside the commands
+            from pydantic import ValidationError
+
+            from rag.settings import problems
+
+            if not isinstance(error, ValidationError):
+                raise
+            fail(f"the settings are not valid: {problems(error)}", 2)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         self._load_plugins()
@@ -193,16 +206,22 @@ def status(
 def ask(
     question: Annotated[str, typer.Argument(help="a question about the documents")],
     backend: BackendOption = None,
-    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50)] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", "-k", help="passages to retrieve (default: RAG_TOP_K)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Answer one question, with citations that quote the documents exactly."""
     from index.store import StoreError
     from rag import factory
     from rag.backends.base import BackendError
-    from rag.settings import Settings
+    from rag.settings import Settings, checked_top_k
     from rag.types import Completed, QuestionError, TextDelta
 
+    try:
+        checked_top_k(top_k)
+    except ValueError as error:
+        fail(f"--top-k: {error}", 2)
     settings = Settings()
     try:
         pipe = factory.pipeline(settings, backend)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from rag.backends import base as backends_base
 from rag.backends.base import Backend, GenerationRequest, register
+from rag.settings import TOP_K, TOP_K_MAX
 from ui import cli
 from ui.cli import app
 
@@ -197,6 +198,26 @@ def test_ask_json_answers_with_quotes_that_are_exact_slices_of_the_files(runner,
 def test_ask_json_respects_top_k(runner, store_env):
     answer = ask_json(runner, QUESTION, "--top-k", "1")
     assert len(answer["retrieved"]) == 1
+
+
+def test_ask_takes_top_k_up_to_the_one_bound(runner, store_env):
+    answer = ask_json(runner, QUESTION, "--top-k", str(TOP_K_MAX))
+    assert len(answer["retrieved"]) > TOP_K  # the seeds hold more passages than the default
+    for wrong in ("0", str(TOP_K_MAX + 1)):
+        result = runner.invoke(app, ["ask", QUESTION, "--top-k", wrong])
+        assert result.exit_code == 2
+        assert f"--top-k: top_k must be between 1 and {TOP_K_MAX}, not {wrong}" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "500", "five"])
+def test_rag_top_k_out_of_bounds_is_named_with_what_is_allowed(runner, value, monkeypatch):
+    monkeypatch.setenv("RAG_TOP_K", value)
+    for command in (["status"], ["ask", QUESTION]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert f"error: the settings are not valid: RAG_TOP_K={value}: Input should be" in (
+            result.stderr
+        )
 
 
 def test_ask_prints_the_answer_and_its_quotes(runner, store_env):
