@@ -8,10 +8,15 @@ structured data) and `abstained`, which standard clients ignore. Errors have Ope
 A streamed reply sends the checked answer, never a generative backend's draft: the draft may
 lose unsupported sentences or be replaced by the fallback's answer, and text already sent
 cannot be taken back. So the content chunks follow once the answer is checked.
+
+Answers come from the process's one `rag.services.Answering`, as the page's do: while the
+default backend warms up its fallback answers, and the limit on answers at once is shared with
+the page. `top_k` is accepted as an extra body field, with the page's bounds.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -31,13 +36,14 @@ from starlette.routing import Mount
 
 from index.store import StoreError
 from rag.backends.base import BackendError, available
-from rag.pipeline import AnswerPipeline, Turn
+from rag.pipeline import Turn
+from rag.services.answering import Answering
+from rag.settings import TOP_K_MAX
 from rag.types import Answer, Citation, QuestionError
 from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
 
-CONCURRENCY = 4  # answers computed at once; more requests wait
 MAX_WAITING = 256  # beyond this a request is refused at once (503), never dropped silently
 PRESENTATION_ONLY = {"before", "after"}  # the page's context around a quote
 BEARER = HTTPBearer(auto_error=False)  # module level: FastAPI resolves annotations here
@@ -74,6 +80,7 @@ class ChatRequest(BaseModel):
     model: str
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
+    top_k: int | None = Field(None, ge=1, le=TOP_K_MAX, description="passages to retrieve")
 
 
 def parse(body: bytes) -> ChatRequest:
@@ -189,7 +196,7 @@ def chunks(answer: Answer, model: str, completion_id: str) -> Iterator[str]:
 # --- the conversation --------------------------------------------------------------------------
 
 
-def conversation(messages: list[Message], pipe: AnswerPipeline) -> tuple[str, list[Turn]]:
+def conversation(messages: list[Message], validate: Callable[[str], str]) -> tuple[str, list[Turn]]:
     """The last user message is the question; earlier user/assistant pairs are the history
     (system prompts are ignored: the answer comes from the documents only)."""
     talk = [(i, m) for i, m in enumerate(messages) if m.role in ("user", "assistant")]
@@ -198,7 +205,7 @@ def conversation(messages: list[Message], pipe: AnswerPipeline) -> tuple[str, li
     for i, message in talk:
         if message.role == "user":
             try:
-                pipe.validate(message.content)
+                validate(message.content)
             except QuestionError as error:
                 raise ApiError(400, str(error), param=f"messages.{i}.content") from None
     turns: list[Turn] = []
@@ -215,13 +222,9 @@ def conversation(messages: list[Message], pipe: AnswerPipeline) -> tuple[str, li
 # --- the app -----------------------------------------------------------------------------------
 
 
-Pipelines = Callable[[str], AnswerPipeline]  # a backend's name -> its shared pipeline
-
-
-def create_api(settings: UISettings, pipeline: Pipelines) -> FastAPI:
-    """The /v1 app; `pipeline(backend)` returns the shared pipeline of a backend."""
+def create_api(settings: UISettings, answering: Answering) -> FastAPI:
+    """The /v1 app, answering through `answering` (the process's one)."""
     api = FastAPI(title="rag-chat OpenAI-compatible API", docs_url=None, redoc_url=None)
-    limiter = anyio.CapacityLimiter(CONCURRENCY)
     key = settings.api_key.get_secret_value() if settings.api_key else None
 
     def authorised(
@@ -264,9 +267,9 @@ def create_api(settings: UISettings, pipeline: Pipelines) -> FastAPI:
                 "model_not_found",
                 "model",
             )
-        if limiter.statistics().tasks_waiting >= MAX_WAITING:
+        if answering.slots.waiting >= MAX_WAITING:
             raise ApiError(503, "too many requests are waiting; retry", kind="server_error")
-        answer = await anyio.to_thread.run_sync(_answer, pipeline, request, limiter=limiter)
+        answer = await anyio.to_thread.run_sync(_answer, answering, request)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if request.stream:
             return StreamingResponse(
@@ -282,11 +285,11 @@ def mounted(api: FastAPI) -> list[Mount]:
     return [Mount("/v1", api)]
 
 
-def _answer(pipeline: Pipelines, request: ChatRequest) -> Answer:
+def _answer(answering: Answering, request: ChatRequest) -> Answer:
     try:
-        pipe = pipeline(request.model)
-        question, history = conversation(request.messages, pipe)
-        answer = pipe.ask(question, history)
+        validate = functools.partial(answering.validate, backend=request.model)
+        question, history = conversation(request.messages, validate)
+        answer = answering.ask(question, history, request.model, request.top_k)
     except (StoreError, BackendError) as error:
         raise ApiError(503, str(error), "unavailable", kind="server_error") from None
     if answer.error:

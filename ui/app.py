@@ -1,17 +1,21 @@
-"""The chat page: a Gradio Blocks app over the answer pipeline, and its launcher.
+"""The chat page: a Gradio Blocks app over the answering service, and its launcher.
 
-One `Services` object per process holds the pipelines (one per backend, so the local model
-is loaded once) and the store; every browser session shares it. Sessions keep their own
+Every browser session, `/ask` (the scripting endpoint, see `ask`) and the OpenAI-compatible API
+under /v1 (`ui.api`) answer through the process's one `rag.services.Answering`: the same
+pipelines, warm-up, fallback and limit on answers at once. Sessions keep their own
 conversation: the chat messages and the list of `Answer`s, whose citations feed the sources
 panel. The page makes no request beyond its own server: system fonts, no analytics, no share
-link. `/ask` is the scripting endpoint (see `ask`); the same server answers the
-OpenAI-compatible API under /v1 (`ui.api`), with the same pipelines.
+link.
+
+With a generative backend, the pipeline's checked extractive answer (`FirstAnswer`) is shown at
+once with its sources, and a line under it says the model is refining it; the model's draft is
+not shown. The model's answer replaces it only where it passed every check (`refined_by`), and
+the line then says so; otherwise the first answer stays as it is.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,13 +25,11 @@ import gradio as gr
 from fastapi import FastAPI
 
 from index.store import StoreError
-from index.uploads import UploadFolder
-from rag import factory
 from rag.backends.base import BackendError, available
-from rag.pipeline import AnswerPipeline
-from rag.services.chats import ChatStore, ChatStoreError
-from rag.services.library import Library
-from rag.types import Answer, Completed, QuestionError, TextDelta
+from rag.services.answering import ANSWERS_AT_ONCE, Reply
+from rag.services.shared import Services
+from rag.settings import TOP_K_MAX
+from rag.types import Answer, Completed, FirstAnswer, QuestionError, TextDelta
 from ui import render, sidebar
 from ui.access import check_api_key, login, upload_allowed
 from ui.api import create_api, mounted
@@ -36,109 +38,23 @@ from ui.settings import UISettings
 
 log = logging.getLogger(__name__)
 
-CONCURRENCY = 4  # answers computed at once per process; the rest wait in the queue
 QUEUE_SIZE = 64
-MAX_TOP_K = 20
-
-# Example questions for the seed corpus, one per document topic (never the dev-set questions).
-# Documents without one get a question made from their title.
-SEED_EXAMPLES = {
-    "000_9e243a5a117bdeca.txt": "What do Turkey and Iran want for Syria?",
-    "001_a9912d943c8d215c.txt": "Why are Moscow and Tehran looking for a new treaty?",
-    "002_e27121351d9a108d.txt": "Why did Azerbaijan and Iran return to the negotiating table?",
-    "003_88517bc1fb036881.txt": "What did Biden say during his visit to Jeddah?",
-    "004_39dbd394bf72ebd5.txt": "What did Iran's president sign during his visit to Moscow?",
-}
 MAX_EXAMPLES = 4
 
 
-class Services:
-    """The parts every session and API request shares: one pipeline per backend, the store."""
+def services_for(settings: UISettings) -> Services:
+    """The process's shared services; the store is created empty where the page may upload."""
+    return Services(settings, create_store=upload_allowed(settings))
 
-    def __init__(self, settings: UISettings) -> None:
-        self.settings = settings
-        self._pipelines: dict[str, AnswerPipeline] = {}
-        self._lock = threading.Lock()  # Chroma clients must not be opened concurrently
-        self._store = None
-        self._warm = threading.Event()  # set once the default backend answered a question
-        self._chats_lock = threading.Lock()
-        self._chats: ChatStore | None = None
 
-    def pipeline(self, backend: str) -> AnswerPipeline:
-        with self._lock:
-            if backend in self._pipelines:
-                return self._pipelines[backend]
-        chosen = factory.backend(self.settings, backend)  # a local model loads outside the lock
-        with self._lock:
-            if backend not in self._pipelines:
-                self._pipelines[backend] = factory.pipeline(
-                    self.settings, backend, answer_backend=chosen
-                )
-            return self._pipelines[backend]
-
-    def answering(self, backend: str) -> tuple[AnswerPipeline, str]:
-        """The pipeline that answers now, and a note for the reader: while the default backend
-        warms up (a local model loading), its fallback answers and the note says so."""
-        fallback = self.settings.fallback
-        warming = backend == self.settings.backend and not self._warm.is_set()
-        if warming and fallback and fallback != backend:
-            return self.pipeline(fallback), f"{fallback} while the {backend} model loads"
-        return self.pipeline(backend), ""
-
-    def store(self):
-        """The store; created empty when the page may upload into it."""
-        with self._lock:
-            if self._store is None:
-                create = upload_allowed(self.settings)
-                self._store = factory.store(self.settings, create=create)
-            return self._store
-
-    def uploads(self) -> UploadFolder:
-        return UploadFolder(self.settings.store_dir / "uploads")
-
-    def chats(self) -> ChatStore | None:
-        """The saved chats' database; None while it cannot be opened (tried again next time)."""
-        with self._chats_lock:
-            if self._chats is None:
-                try:
-                    self._chats = ChatStore.from_settings(self.settings)
-                except ChatStoreError as error:
-                    log.warning("saved chats: %s", error)
-            return self._chats
-
-    def warm_up(self, question: str) -> None:
-        """Before the first visitor (in the background): load the embedder and the default
-        backend and answer `question` once, which builds BM25 and, for a local model, loads it
-        and caches its prompt prefix. Until then its fallback answers."""
-        try:
-            self.pipeline(self.settings.backend).ask(question)
-        except Exception as error:  # the first question reports it properly
-            log.warning("warm-up failed: %s", error)
-        finally:
-            self._warm.set()
-
-    def examples(self) -> list[str]:
-        try:
-            titles = self.library().titles()
-        except StoreError:
-            return []
-        found = [SEED_EXAMPLES[d] for d in titles if d in SEED_EXAMPLES]
-        for doc_id, title in titles.items():
-            if doc_id not in SEED_EXAMPLES and title != doc_id:
-                found.append(f"What does “{title}” report?")
-        return found[:MAX_EXAMPLES]
-
-    def library(self) -> Library:
-        return Library(self.store(), self.uploads())
-
-    def document(self, doc_id: str, start: int, end: int) -> str:
-        """The cleaned text of an indexed document; never a file read from a given path."""
-        view = self.library().view(doc_id)
-        if view is None:
-            return render.document_message_html("That document is not in the index.")
-        return render.document_html(
-            view.title, view.metadata, view.text, view.body, start, end, view.layout
-        )
+def examples(services: Services) -> list[str]:
+    """The settings' example questions, else questions made from the documents' titles."""
+    if services.settings.ui_examples:
+        return services.settings.ui_examples[:MAX_EXAMPLES]
+    try:
+        return services.library().examples(MAX_EXAMPLES)
+    except StoreError:
+        return []
 
 
 # --- chat events -----------------------------------------------------------------------------
@@ -146,6 +62,19 @@ class Services:
 
 def _history(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, a.answer) for a in answers if not a.error]
+
+
+def _status(reply: Reply, final: Answer | None) -> str:
+    """Which answer the reader is looking at, under a first answer: while the model refines it
+    (`final` None), and once it is done."""
+    model, fallback = reply.backend, reply.fallback
+    if final is None:
+        return f"checked {fallback} answer · the {model} model is refining it…"
+    if final.refined_by:
+        return f"refined by {final.refined_by}"
+    if final.error:
+        return f"the {model} model failed; this is the checked {fallback} answer"
+    return f"the {model} model's answer did not pass the checks; this is the {fallback} answer"
 
 
 def respond(
@@ -168,22 +97,31 @@ def respond(
         messages.append(render.user_message(question))
     messages.append(render.assistant_message(render.pending_html()))
     yield "", messages, skip, skip, skip
+    turn = len(answers) + 1
+    first: Answer | None = None
     try:
-        pipe, note = services.answering(backend)
-        pipe.validate(question)
+        reply = services.answering.stream(
+            question, _history(answers), backend, int(top_k), doc_ids or None
+        )
         answer, text = None, ""
-        events = pipe.stream(question, _history(answers), int(top_k), doc_ids or None)
-        for event in events:
+        for event in reply.events:
             match event:
-                case TextDelta(piece):
+                case FirstAnswer(first):
+                    seconds = time.perf_counter() - started
+                    shown = [*answers, first]
+                    html = render.answer_html(
+                        first, turn, seconds, reply.note, _status(reply, None)
+                    )
+                    messages[-1] = render.assistant_message(html)
+                    sources = render.sources_html(shown, show_scores)
+                    yield skip, messages, shown, sources, gr.Tabs(selected="sources")
+                case TextDelta(piece) if first is None:  # not a draft under a first answer
                     text += piece
                     messages[-1] = render.assistant_message(render.streaming_html(text))
                     yield skip, messages, skip, skip, skip
                 case Completed(answer):
                     pass
         assert answer is not None
-        answers.append(answer)
-        sources = render.sources_html(answers, show_scores)
     except (QuestionError, StoreError, BackendError) as error:
         messages[-1] = render.assistant_message(render.error_html(_sentence(str(error))))
         yield skip, messages, skip, skip, skip
@@ -198,8 +136,18 @@ def respond(
         )
         yield skip, messages, skip, skip, skip
         return
+    status = ""
+    if first is not None:
+        status = _status(reply, answer)
+        if answer.error:  # the first answer stays; the failure is in the log
+            log.warning("the %s model failed: %s", reply.backend, answer.error)
+            answer = first
     elapsed = time.perf_counter() - started
-    messages[-1] = render.assistant_message(render.answer_html(answer, len(answers), elapsed, note))
+    answers.append(answer)
+    sources = render.sources_html(answers, show_scores)
+    messages[-1] = render.assistant_message(
+        render.answer_html(answer, turn, elapsed, reply.note, status)
+    )
     yield skip, messages, answers, sources, gr.Tabs(selected="sources")
 
 
@@ -222,17 +170,26 @@ def ask(
     citations (n, doc_id, title, quote, start, end, score, page, section), retrieved, backend,
     timings_ms, error.
     """
-    if top_k is not None and not 1 <= int(top_k) <= MAX_TOP_K:
-        raise gr.Error(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
     if any(not isinstance(turn, list | tuple) or len(turn) != 2 for turn in history or []):
         raise gr.Error("history must be a list of [question, answer] pairs")
     turns = [(str(q), str(a)) for q, a in (history or [])]
     try:
-        pipe, _ = services.answering(backend or services.settings.backend)
-        answer = pipe.ask(question, turns, top_k=int(top_k) if top_k else None)
+        answer = services.answering.ask(
+            question, turns, backend, int(top_k) if top_k is not None else None
+        )
     except (QuestionError, StoreError, BackendError) as error:
         raise gr.Error(str(error)) from None
     return answer.to_json_dict()
+
+
+def document_page(services: Services, doc_id: str, start: int, end: int) -> str:
+    """The cleaned text of an indexed document; never a file read from a given path."""
+    view = services.library().view(doc_id)
+    if view is None:
+        return render.document_message_html("That document is not in the index.")
+    return render.document_html(
+        view.title, view.metadata, view.text, view.body, start, end, view.layout
+    )
 
 
 def open_document(services: Services, event: gr.SelectData) -> tuple[str, Any]:
@@ -240,7 +197,7 @@ def open_document(services: Services, event: gr.SelectData) -> tuple[str, Any]:
     try:
         doc_id = str(event.value)
         start, end = (int(i) for i in event.index)
-        page = services.document(doc_id, start, end)
+        page = document_page(services, doc_id, start, end)
     except (TypeError, ValueError):
         page = render.document_message_html("That link does not name a passage.")
     except StoreError as error:
@@ -266,11 +223,12 @@ def theme() -> gr.themes.Theme:
     )
 
 
-def build_app(settings: UISettings) -> gr.Blocks:
-    services = Services(settings)
-    examples = [{"text": q} for q in services.examples()]
-    warm_question = examples[0]["text"] if examples else "What do the documents say?"
-    threading.Thread(target=services.warm_up, args=(warm_question,), daemon=True).start()
+def build_app(settings: UISettings, services: Services | None = None) -> gr.Blocks:
+    """The page, answering through `services` (default: new ones for `settings`)."""
+    services = services or services_for(settings)
+    offered = [{"text": q} for q in examples(services)]
+    warm_question = offered[0]["text"] if offered else "What do the documents say?"
+    services.answering.warm_up_in_background(warm_question)
     backends = available()
     default_backend = settings.backend if settings.backend in backends else backends[0]
 
@@ -293,7 +251,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
                     buttons=["copy"],
                     feedback_options=("Like", "Dislike"),
                     placeholder="**Ask a question about the documents**, or pick an example.",
-                    examples=examples or None,
+                    examples=offered or None,
                 )
                 saved.comment.render()
                 with gr.Row(equal_height=True):
@@ -313,7 +271,7 @@ def build_app(settings: UISettings) -> gr.Blocks:
                     )
                     top_k = gr.Slider(
                         1,
-                        MAX_TOP_K,
+                        TOP_K_MAX,
                         value=settings.top_k,
                         step=1,
                         label="Passages (top-k)",
@@ -397,8 +355,10 @@ def build_app(settings: UISettings) -> gr.Blocks:
 
         api_ask.__doc__ = ask.__doc__
         gr.api(api_ask, api_name="ask", concurrency_id="answer")
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
-    demo.openai_api = create_api(settings, services.pipeline)  # served by `launch` under /v1
+    # the page's queue admits as many answers as the service computes at once (the service's
+    # limit holds for the page, /ask and /v1 together); the rest wait in the queue and see it
+    demo.queue(default_concurrency_limit=ANSWERS_AT_ONCE, max_size=QUEUE_SIZE)
+    demo.openai_api = create_api(settings, services.answering)  # served by `launch` under /v1
     return demo
 
 

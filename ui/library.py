@@ -20,7 +20,7 @@ from ui import render
 from ui.access import upload_allowed
 
 if TYPE_CHECKING:
-    from ui.app import Services
+    from rag.services.shared import Services
 
 _writing = threading.Lock()  # one upload, removal or re-index at a time in this process
 

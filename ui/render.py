@@ -102,9 +102,12 @@ def meta_html(backend: str, seconds: float, read_as: str = "") -> str:
     return str(_html("chat", "meta", backend=backend, seconds=seconds, read_as=read_as))
 
 
-def answer_html(answer: Answer, turn: int, seconds: float, answered_by: str = "") -> str:
-    """The final chat message: cited sentences, abstention, or an error, then who answered
-    (`answered_by`, else the answer's backend) and the time."""
+def answer_html(
+    answer: Answer, turn: int, seconds: float, answered_by: str = "", status: str = ""
+) -> str:
+    """A chat answer: cited sentences, abstention, or an error; then `status` (which answer
+    this is, while a model refines it or once it is done), who answered (`answered_by`, else
+    the answer's backend) and the time."""
     standalone = answer.standalone_question
     read_as = standalone if standalone and standalone != answer.question else ""
     return str(
@@ -116,6 +119,8 @@ def answer_html(answer: Answer, turn: int, seconds: float, answered_by: str = ""
             seconds=seconds,
             read_as=read_as,
             answered_by=answered_by or answer.backend,
+            status=status,
+            refined=bool(answer.refined_by),
         )
     )
 

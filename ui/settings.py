@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from rag.settings import Settings
 
@@ -15,3 +15,7 @@ class UISettings(Settings):
     ui_allow_upload: bool = False  # uploads from other hosts without a login (see ui.access)
     upload_max_bytes: int = 20_000_000
     api_key: SecretStr | None = None  # Bearer token of /v1; see ui.access.check_api_key
+    ui_examples: list[str] = Field(
+        default_factory=list,
+        description="example questions on the empty page (default: from the documents' titles)",
+    )

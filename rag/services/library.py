@@ -62,6 +62,11 @@ class Library:
             for doc_id, doc in sorted(self.store.documents().items())
         ]
 
+    def examples(self, limit: int) -> list[str]:
+        """Questions to offer a new reader: one per document that has a title of its own."""
+        titled = [e.title for e in self.entries() if e.title != e.doc_id]
+        return [f"What does “{title}” report?" for title in titled[:limit]]
+
     def remove(self, doc_id: str) -> bool:
         """Drop a document from the index, and its uploaded file if nothing else uses it."""
         documents = self.store.documents()

@@ -16,6 +16,7 @@ from ports import free_port
 
 from eval.processes import ServerProcess
 from rag.backends.base import available
+from rag.settings import TOP_K_MAX
 from rag.types import Citation
 from ui.access import check_api_key
 from ui.api import citation_json
@@ -165,10 +166,9 @@ def test_empty_message(client):
 
 
 def test_backend_down_is_a_server_error(client):
+    why = "Why did Azerbaijan and Iran return to the negotiating table?"  # the model is asked
     with pytest.raises(openai.APIStatusError) as caught:
-        client.chat.completions.create(
-            model="openai", messages=[{"role": "user", "content": RAILWAY}]
-        )
+        client.chat.completions.create(model="openai", messages=[{"role": "user", "content": why}])
     assert caught.value.status_code == 502
     assert caught.value.code == "backend_error"
 
@@ -176,12 +176,15 @@ def test_backend_down_is_a_server_error(client):
 def test_an_unexpected_failure_is_a_logged_500_in_openais_shape(caplog):
     from fastapi.testclient import TestClient
 
+    from rag.services.answering import Answering
     from ui.api import create_api
 
     def broken(backend: str):
         raise RuntimeError("the disk vanished")
 
-    api = create_api(UISettings(api_key=None), broken)
+    answering = Answering(UISettings(api_key=None))
+    answering.pipeline = broken
+    api = create_api(UISettings(api_key=None), answering)
     body = {"model": "extractive", "messages": [{"role": "user", "content": RAILWAY}]}
     response = TestClient(api, raise_server_exceptions=False).post("/chat/completions", json=body)
     assert response.status_code == 500
@@ -266,6 +269,21 @@ def test_a_hundred_requests_at_once_are_all_answered(server):
     texts = {r.json()["choices"][0]["message"]["content"] for r in responses}
     assert len(texts) == 1 and "200 kilometers" in texts.pop()
     assert post(server, body).status_code == 200  # and it still serves
+
+
+def test_top_k_is_an_extra_field_with_the_page_s_bounds(server, corpus_store):
+    def body(top_k: int) -> str:
+        question = {"role": "user", "content": "What did Iran's president sign in Moscow?"}
+        return json.dumps({"model": "extractive", "messages": [question], "top_k": top_k})
+
+    one = post(server, body(1)).json()
+    assert one["citations"] and len({c["chunk_id"] for c in one["citations"]}) == 1
+    assert_exact(one["citations"], corpus_store)
+    for wrong in (0, TOP_K_MAX + 1):
+        response = post(server, body(wrong))
+        assert response.status_code == 400
+        assert error_of(response)["param"] == "top_k"
+    assert post(server, body(TOP_K_MAX)).status_code == 200
 
 
 def test_unknown_path_has_the_error_shape(server):

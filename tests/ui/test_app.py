@@ -1,61 +1,104 @@
-import threading
+"""The page's answer handler over a real index, with a scripted generative backend: the checked
+first answer at once with its sources, the model's draft never shown, and then either the
+model's answer (with a note) or the first answer left as it was."""
+
+from __future__ import annotations
+
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from rag.backends.base import Backend, GenerationRequest, register
-from ui.app import Services, respond
+from rag.backends.base import Backend, BackendError, GenerationRequest, register
+from ui import render
+from ui.app import examples, respond, services_for
 from ui.settings import UISettings
 
-LOADED = threading.Event()  # the "model" of the backend below finishes loading when set
-QUESTION = "How long will the railway between Turkey and Iran be?"
+QUESTION = "Why did Azerbaijan and Iran return to the negotiating table?"
+PLAN = {"mode": "pass"}
 
 
-@register("slow-to-load")
-class SlowToLoad(Backend):
-    """A generative backend whose model takes until LOADED to load; it answers by declining."""
-
-    def __init__(self, options=None, embed=None) -> None:
-        super().__init__(options, embed)
-        assert LOADED.wait(timeout=60), "the test never let the model load"
+@register("scripted-refiner")
+class ScriptedRefiner(Backend):
+    """A generative backend following PLAN, writing word by word: "pass" answers with the
+    first and fourth evidence sentences it is given, each cited (an answer the checks keep);
+    "fail" claims what no document says; "crash" fails after its first words."""
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
-        yield request.not_found or "The documents don't say."
+        first, fourth = request.passages[0], request.passages[3]
+        text = {
+            "pass": f"{first.text} [{first.n}] {fourth.text} [{fourth.n}]",
+            "fail": f"It was decided on the Moon in 1850 by twelve penguins [{first.n}].",
+        }.get(PLAN["mode"], "Penguins say")
+        yield from (f"{word} " for word in text.split())
+        if PLAN["mode"] == "crash":
+            raise BackendError("the scripted model crashed")
 
 
-@pytest.fixture
-def store_dir(corpus_store) -> Path:
-    return Path(corpus_store.client.get_settings().persist_directory)
+@pytest.fixture(scope="module")
+def services(corpus_store):
+    store_dir = Path(corpus_store.client.get_settings().persist_directory)
+    return services_for(UISettings(store_dir=store_dir, backend="scripted-refiner"))
 
 
-def final_message(services: Services, backend: str) -> str:
-    *_, (_, messages, *_) = respond(services, QUESTION, [], [], backend, 5, False)
-    return messages[-1]["content"]
+def replies(services, mode: str) -> list[tuple]:
+    """Every update of the page, as the browser receives it (the handler reuses its lists)."""
+    PLAN["mode"] = mode
+    steps = respond(services, QUESTION, [], [], "scripted-refiner", 5, False)
+    return [(box, list(messages), *rest) for box, messages, *rest in steps]
 
 
-def test_the_fallback_answers_while_the_default_model_loads_and_says_so(store_dir):
-    services = Services(UISettings(store_dir=store_dir, backend="slow-to-load"))
-    warming = threading.Thread(target=services.warm_up, args=(QUESTION,))
-    warming.start()
-    try:
-        pipe, note = services.answering("slow-to-load")
-        assert pipe.backend.name == "extractive"
-        assert note == "extractive while the slow-to-load model loads"
-        shown = final_message(services, "slow-to-load")
-        assert "extractive while the slow-to-load model loads · " in shown
-        assert 'class="cite"' in shown  # a real, cited answer meanwhile
-    finally:
-        LOADED.set()
-        warming.join(timeout=60)
-    pipe, note = services.answering("slow-to-load")
-    assert (pipe.backend.name, note) == ("slow-to-load", "")
+def shown(reply: tuple) -> str:
+    return reply[1][-1]["content"]
 
 
-def test_without_a_fallback_or_with_an_extractive_default_nothing_stands_in(store_dir):
-    LOADED.set()
-    extractive = Services(UISettings(store_dir=store_dir, backend="extractive"))
-    assert extractive.answering("extractive")[1] == ""
-    alone = Services(UISettings(store_dir=store_dir, backend="slow-to-load", fallback=""))
-    pipe, note = alone.answering("slow-to-load")  # waits for the model instead
-    assert (pipe.backend.name, note) == ("slow-to-load", "")
+@pytest.mark.parametrize("mode", ["pass", "fail", "crash"])
+def test_the_first_answer_comes_at_once_and_the_draft_is_never_shown(services, mode):
+    steps = replies(services, mode)
+    first = next(step for step in steps if "is refining it" in shown(step))
+    assert "checked extractive answer · the scripted-refiner model is refining it…" in shown(first)
+    assert 'class="cite"' in shown(first)  # the first answer, cited
+    first_answer = first[2][-1]
+    assert first_answer.backend == "scripted-refiner+extractive"
+    assert f'id="src-1-{first_answer.citations[0].n}"' in first[3]  # its sources, at once
+    final = steps[-1][2][-1]
+    written = final.sentences[-1].text if final.refined_by else "Penguins"
+    assert all(written not in shown(step) for step in steps[:-1])
+    assert "Penguins" not in shown(steps[-1])
+
+
+def test_a_model_answer_that_passes_replaces_the_first_with_a_note(services):
+    steps = replies(services, "pass")
+    first, final = steps[1][2][-1], steps[-1][2][-1]
+    assert final.refined_by == "scripted-refiner" and final.answer != first.answer
+    assert "refined by scripted-refiner" in shown(steps[-1])
+    assert 'class="status refined"' in shown(steps[-1])
+    assert final.sentences[-1].text.split()[0] in shown(steps[-1])
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        ("fail", "the scripted-refiner model's answer did not pass the checks"),
+        ("crash", "the scripted-refiner model failed"),
+    ],
+)
+def test_a_model_answer_that_fails_leaves_the_first_answer(services, mode, says):
+    steps = replies(services, mode)
+    first, final = steps[1][2][-1], steps[-1][2][-1]
+    assert final.refined_by is None and not final.error
+    assert final.answer == first.answer and final.citations == first.citations
+    assert render.esc(says) in shown(steps[-1]) and "penguins" not in shown(steps[-1])
+    before, after = (
+        shown(steps[1]).split('<div class="status'),
+        shown(steps[-1]).split('<div class="status'),
+    )
+    assert before[0] == after[0]  # the answer itself does not change: no flicker
+
+
+def test_examples_come_from_the_documents_or_the_settings(services, corpus_store):
+    titles = [doc.metadata.get("title") for doc in corpus_store.documents().values()]
+    offered = examples(services)
+    assert offered and all(any(t and t in q for t in titles) for q in offered)
+    chosen = services_for(services.settings.model_copy(update={"ui_examples": ["Why?"]}))
+    assert examples(chosen) == ["Why?"]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.services.shared import Services
 from ui import history
-from ui.app import Services, respond
+from ui.app import respond, services_for
 from ui.settings import UISettings
 
 RAILWAY = "How long will the Iran-Turkey railway be?"
@@ -16,7 +17,7 @@ RAILWAY = "How long will the Iran-Turkey railway be?"
 
 def services_with(corpus_store, chats_url: str) -> Services:
     store_dir = Path(corpus_store.client.get_settings().persist_directory)
-    return Services(UISettings(store_dir=store_dir, backend="extractive", chats_url=chats_url))
+    return services_for(UISettings(store_dir=store_dir, backend="extractive", chats_url=chats_url))
 
 
 def ask(services: Services, question: str, messages: list, answers: list) -> tuple[list, list]:

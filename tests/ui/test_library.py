@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 
 from ui import render
-from ui.app import Services
+from ui.app import services_for
 from ui.library import remove, upload
 from ui.settings import UISettings
 
@@ -16,7 +16,7 @@ RAILWAY = "000_9e243a5a117bdeca.pdf"
 
 
 def test_uploads_report_each_file_then_the_library(tmp_path, seed_pdfs):
-    services = Services(UISettings(store_dir=tmp_path / "store"))
+    services = services_for(UISettings(store_dir=tmp_path / "store"))
     given = tmp_path / "gradio-cache" / RAILWAY  # where Gradio put the upload
     given.parent.mkdir()
     shutil.copy(seed_pdfs / RAILWAY, given)
@@ -39,7 +39,7 @@ def test_uploads_report_each_file_then_the_library(tmp_path, seed_pdfs):
 
 
 def test_uploads_are_refused_on_an_exposed_host_without_a_login(tmp_path):
-    services = Services(UISettings(store_dir=tmp_path / "store", ui_host="0.0.0.0"))
+    services = services_for(UISettings(store_dir=tmp_path / "store", ui_host="0.0.0.0"))
     with pytest.raises(gr.Error, match="Uploading is off"):
         list(upload(services, []))
     with pytest.raises(gr.Error, match="Uploading is off"):

@@ -19,9 +19,10 @@ import pytest
 from corpus import SEEDS
 from ports import free_port
 
+from rag.services.shared import Services
 from ui import render
 from ui.access import exposure_warning, login, upload_allowed
-from ui.app import Services, build_app, launch
+from ui.app import build_app, document_page, launch, services_for
 from ui.settings import UISettings
 
 RAG = str(Path(sys.executable).parent / "rag")
@@ -211,7 +212,7 @@ def test_no_file_path_is_served(open_page, store_dir):
 
 @pytest.fixture(scope="module")
 def services(store_dir) -> Services:
-    return Services(UISettings(store_dir=store_dir))
+    return services_for(UISettings(store_dir=store_dir))
 
 
 def test_the_document_view_shows_only_indexed_cleaned_text(services):
@@ -232,7 +233,7 @@ def test_the_document_view_shows_only_indexed_cleaned_text(services):
         assert chrome, f"{doc_id}: the seeds have page chrome that cleaning drops"
         start, end = spans[0]
         for forged in ((start, end), (0, len(text)), (0, 1), (len(text) - 1, len(text))):
-            shown = services.document(doc_id, *forged)
+            shown = document_page(services, doc_id, *forged)
             assert render.esc(text[start + 1 : start + 40]) in shown
             for line in chrome:
                 assert render.esc(line.strip()) not in shown, (doc_id, forged, line)
@@ -242,5 +243,5 @@ def test_the_document_view_shows_only_indexed_cleaned_text(services):
     "doc_id", ["../../etc/passwd", "/etc/passwd", str(next(SEEDS.glob("*.txt"))), "", "seeds"]
 )
 def test_a_document_that_is_not_indexed_is_not_read(services, doc_id):
-    shown = services.document(doc_id, 0, 100)
+    shown = document_page(services, doc_id, 0, 100)
     assert "not in the index" in shown and "root:" not in shown
