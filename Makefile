@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RAG := $(VENV)/bin/rag
 
-.PHONY: install run test lint format eval bench clean
+.PHONY: install run test lint format eval bench graph clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -76,6 +76,19 @@ eval: install
 
 bench: install
 	$(RAG) bench --sizes corpus,1k --out eval/results/bench
+
+# docs/architecture/*.svg: the import graphs, drawn from the code by import-linter's drawgraph
+# and Graphviz's dot (apt-get install graphviz). Run after moving modules; commit the SVGs.
+GRAPHS := index rag ui eval
+graph: install
+	@command -v dot >/dev/null || { echo "graph needs Graphviz: apt-get install graphviz"; exit 1; }
+	mkdir -p docs/architecture
+	set -o pipefail; $(VENV)/bin/import-linter drawgraph $(GRAPHS) \
+		| dot -Tsvg -o docs/architecture/packages.svg
+	set -o pipefail; for package in $(GRAPHS); do \
+		$(VENV)/bin/import-linter drawgraph --show-lazy-imports $$package \
+			| dot -Tsvg -o docs/architecture/$$package.svg || exit 1; \
+	done
 
 lint: install
 	$(VENV)/bin/ruff check --fix .
