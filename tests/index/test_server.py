@@ -379,3 +379,19 @@ def test_a_run_that_gives_up_is_resumed_by_the_next(own_chroma_server, tmp_path)
     added = int(done.stdout.split(" added")[0].rsplit(" ", 1)[-1])
     assert stored <= len(expected) - added < len(expected)  # finished documents were kept
     assert_clean_build(server_store(own_chroma_server.url, "resume"), expected)
+
+
+def test_a_rebuild_on_a_server_drops_its_own_collection_only(chroma_server, embedder):
+    from rag import factory
+    from rag.settings import Settings
+
+    one, two = sorted(SEEDS.glob("*.txt"))[:2]
+    settings = Settings(chroma_url=chroma_server.url, collection="rebuilt")
+    neighbour = settings.model_copy(update={"collection": "neighbour"})
+    factory.indexer(neighbour, embedder).index([one], progress=False)
+    indexer = factory.indexer(settings, embedder)
+    assert indexer.index([one, two], progress=False).added == 2
+    rebuilt = indexer.index([two], rebuild=True, progress=False)
+    assert rebuilt.added == 1  # the old index is gone: nothing of `one` is left to prune
+    assert_clean_build(factory.store(settings), expected_chunks(two))
+    assert_clean_build(factory.store(neighbour), expected_chunks(one))
