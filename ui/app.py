@@ -73,7 +73,7 @@ def _status(reply: Reply, final: Answer | None) -> str:
     if final.refined_by:
         return f"refined by {final.refined_by}"
     if final.error:
-        return f"the {model} model failed; this is the checked {fallback} answer"
+        return f"the {model} model failed ({final.error}); this is the checked {fallback} answer"
     return f"the {model} model's answer did not pass the checks; this is the {fallback} answer"
 
 

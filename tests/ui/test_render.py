@@ -115,6 +115,16 @@ def test_an_answer_given_by_another_backend_says_so():
     assert "extractive while X loads · 0.2 s</div>" in html
 
 
+def test_a_status_line_says_which_answer_is_shown_and_a_refined_one_stands_out():
+    refining = render.answer_html(_answer(), turn=1, seconds=0.2, status="the model is <b>")
+    assert '<div class="status">the model is &lt;b&gt;</div>' in refining
+    refined = render.answer_html(
+        _answer(refined_by="llamacpp"), turn=1, seconds=4.0, status="refined by llamacpp"
+    )
+    assert '<div class="status refined">refined by llamacpp</div>' in refined
+    assert "status" not in render.answer_html(_answer(), turn=1, seconds=0.2)
+
+
 def test_a_follow_up_shows_the_standalone_question_it_searched():
     answer = _answer(question="And it?", standalone_question="How many articles? And it?")
     html = render.answer_html(answer, turn=2, seconds=0.5)
