@@ -71,7 +71,7 @@ def _status(reply: Reply, final: Answer | None) -> str:
     if final is None:
         return f"checked {fallback} answer · the {model} model is refining it…"
     if final.refined_by:
-        return f"refined by {final.refined_by}"
+        return ""  # the answer says who refined it (`render.answer_html`)
     if final.error:
         return f"the {model} model failed ({final.error}); this is the checked {fallback} answer"
     return f"the {model} model's answer did not pass the checks; this is the {fallback} answer"

@@ -106,8 +106,10 @@ def answer_html(
     answer: Answer, turn: int, seconds: float, answered_by: str = "", status: str = ""
 ) -> str:
     """A chat answer: cited sentences, abstention, or an error; then `status` (which answer
-    this is, while a model refines it or once it is done), who answered (`answered_by`, else
-    the answer's backend) and the time."""
+    this is, while a model refines it or once it is done; for a refined answer, by whom), who
+    answered (`answered_by`, else the answer's backend) and the time."""
+    if answer.refined_by and not status:
+        status = f"refined by {answer.refined_by}"
     standalone = answer.standalone_question
     read_as = standalone if standalone and standalone != answer.question else ""
     return str(
