@@ -40,6 +40,8 @@ METRICS = (
     "answer_match",
     "answer_f1",
     "answer_words",
+    "model_asked",
+    "model_kept",
     "abstention_accuracy",
     "abstention_precision",
     "false_abstention",
@@ -146,6 +148,17 @@ def answer_f1(question: Question, answer: Answer, declined: bool) -> float | Non
     )
 
 
+def model_use(answer: Answer) -> str | None:
+    """How a model answering after a first checked reading was used: "kept" (its answer
+    replaced the reading), "asked" (its answer failed the checks), "skipped" (the reading was
+    complete, or declined); None for a backend with no such reading."""
+    if answer.refined_by is not None:
+        return "kept"
+    if "+" not in answer.backend:
+        return None
+    return "asked" if "generate" in answer.timings_ms else "skipped"
+
+
 def outcomes(
     question: Question, answer: Answer | None, source_text: SourceText, retrieval_only: bool = False
 ) -> dict:
@@ -173,6 +186,7 @@ def outcomes(
         if answer.abstained or failed
         else words(answer_text(answer.answer, False)),
         "retrieval_only": retrieval_only,
+        "model": model_use(answer),
     }
     if not question.answerable:
         declined = answer.abstained and not failed
@@ -257,6 +271,10 @@ def aggregate(
         "answer_f1": _mean(r["answer_f1"] for r in answerable if r.get("answer_f1") is not None),
         "answer_words": _mean(
             r["answer_words"] for r in results if r.get("answer_words") is not None
+        ),
+        "model_asked": _mean(r["model"] != "skipped" for r in results if r.get("model")),
+        "model_kept": _mean(
+            r["model"] == "kept" for r in answerable if r.get("model") in {"kept", "asked"}
         ),
         "abstention_accuracy": _mean(r["declined"] for r in unanswerable),
         "abstention_precision": _mean(

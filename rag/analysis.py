@@ -226,6 +226,8 @@ def _asked(tokens: list) -> tuple[Asked, tuple[str, ...], bool, bool]:
     if word == "when":
         return Asked.DATE, (), False, False
     if word == "where":
+        if lemmas & lexicon.words("position_verbs"):
+            return Asked.OTHER, (), False, False  # "where does it rank?": a position
         return Asked.PLACE, (), False, False
     if word == "why":
         return Asked.REASON, (), False, False

@@ -335,6 +335,12 @@ def is_place(name: str) -> bool:
     return bool(_name_keys(name) & (set(aliases) | set(aliases.values()) | _country_words()))
 
 
+def is_country(name: str) -> bool:
+    """A country's own name ("Turkey", "the United States"), not its people or capital."""
+    lower = re.sub(r"^the\s+", "", name.strip().lower())
+    return lower in _place_names() or lower in _country_words()
+
+
 @cache
 def _place_aliases() -> dict[str, str]:
     """Other one-word names of each country, to its own name: its people (demonym), its

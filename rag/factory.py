@@ -127,6 +127,7 @@ def pipeline(
             context_tokens=settings.context_tokens,
             evidence_tokens=settings.evidence_tokens,
             max_question_chars=settings.max_question_chars,
+            concise=settings.concise,
         ),
         embed=sentence_embeddings(settings),
         fallback=backend(settings, fallback) if fallback else None,

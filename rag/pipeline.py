@@ -14,8 +14,16 @@ from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
 from rag.claims import antecedents, mentions, swapped_actor, unmentioned
 from rag.evidence import select_evidence
-from rag.prompt import EVIDENCE_SYSTEM, NOT_FOUND, declines, evidence_prompt, fit_passages
+from rag.prompt import (
+    EVIDENCE_SYSTEM,
+    NOT_FOUND,
+    answer_tokens,
+    declines,
+    evidence_prompt,
+    fit_passages,
+)
 from rag.retrieval import HybridRetriever, Retrieval
+from rag.short import short_answer
 from rag.support import SourceSentence, SupportScorer, passage_sentences, words
 from rag.types import (
     Answer,
@@ -42,6 +50,7 @@ class AnswerConfig:
     min_dense: float = 0.2  # below this the corpus holds nothing close: abstain, unless
     words_found: float = 0.67  # a passage sentence holds this share of the question's words,
     min_words: int = 3  # of at least this many ("Which areas does it cover?" has two)
+    concise: bool = True  # a short answer ("3 years") is the answer, citing its sentence
     support: SupportRule = field(default_factory=SupportRule)
 
 
@@ -119,6 +128,11 @@ class AnswerPipeline:
             yield TextDelta(NOT_FOUND)
             yield Completed(reading)
             return
+        if reading is not None and self._shorten(reading, analysis, retrieval.passages):
+            reading.timings_ms["total"] = _ms(started)  # complete: the model is not asked
+            yield TextDelta(reading.answer)
+            yield Completed(reading)
+            return
         if reading is not None:
             yield FirstAnswer(reading.model_copy(deep=True))
         request = self.request_for(analysis, retrieval.passages)
@@ -135,6 +149,8 @@ class AnswerPipeline:
             self._finish(answer, analysis, "".join(pieces), request.passages)
             if reading is not None:
                 answer = self._checked_by_fallback(answer, analysis, reading)
+            else:
+                self._shorten(answer, analysis, request.passages)
         answer.timings_ms["total"] = _ms(started)
         yield Completed(answer)
 
@@ -152,6 +168,7 @@ class AnswerPipeline:
                 cited=True,
                 not_found=NOT_FOUND,
                 analysis=question,
+                max_tokens=answer_tokens(question.asked),
             )
         return GenerationRequest(
             question=question.search,
@@ -199,6 +216,30 @@ class AnswerPipeline:
             return answer
         reading.timings_ms = answer.timings_ms
         return reading
+
+    def _shorten(self, answer: Answer, question: QuestionAnalysis, passages: list[Passage]) -> bool:
+        """Find the answer's short answer (`rag.short`) among its answering sentences. With
+        `concise`, it becomes the answer, citing its sentence alone. True when the answer is
+        now that short answer."""
+        if answer.abstained:
+            return False
+        quoted = {c.n: c for c in answer.citations}
+        cited = [s for s in answer.sentences if s.citations]
+        judged = [_judged(s, quoted, passages) for s in cited]
+        answering = [i for i, s in enumerate(judged) if judge.answers(question, s).answers]
+        found = short_answer(question, [judged[i] for i in answering])
+        if found is None:
+            return False
+        answer.short_answer = found.text
+        if not self.config.concise:
+            return False
+        sentence = cited[answering[found.sentence]]
+        citation = quoted[sentence.citations[0]].model_copy(update={"n": 1})
+        text = found.text[:1].upper() + found.text[1:]
+        answer.sentences = [AnswerSentence(text=text, citations=[1])]
+        answer.citations = [citation]
+        answer.answer = f"{text} [1]"
+        return True
 
     def _nothing_found(self, question: QuestionAnalysis, retrieval: Retrieval) -> bool:
         """Nothing to answer from: no passage, a name the passages never mention ("the capital
@@ -307,7 +348,14 @@ def _judged(
     quotes, where it is that sentence word for word, else the sentence alone."""
     for n in sentence.citations:
         citation = quoted[n]
-        passage = next((p for p in passages if p.doc_id == citation.doc_id), None)
+        passage = next(
+            (
+                p
+                for p in passages
+                if p.doc_id == citation.doc_id and p.start <= citation.start < p.end
+            ),
+            next((p for p in passages if p.doc_id == citation.doc_id), None),
+        )
         if passage is not None and citation.quote.strip() == sentence.text.strip():
             found = SourceSentence(passage, citation.start, citation.end, citation.quote)
             return judge.sentence_of(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from index.chunking import count_tokens
+from rag.analysis import Asked
 from rag.types import Passage
 
 NOT_FOUND = "The documents don't say."
@@ -18,6 +19,23 @@ DECLINES = re.compile(
     r"not (?:mentioned|provided|specified|stated)|cannot be (?:determined|answered)",
     re.IGNORECASE,
 )
+
+
+#: Tokens a cited answer needs, by what is asked: one sentence naming a date or an amount,
+#: a reason in a sentence or two, a comparison or a list in up to three.
+_ANSWER_TOKENS = {
+    Asked.REASON: 120,
+    Asked.DESCRIPTION: 120,
+    Asked.OTHER: 120,
+    Asked.COMPARISON: 180,
+    Asked.LIST: 180,
+}
+SHORT_ANSWER_TOKENS = 64
+
+
+def answer_tokens(asked: Asked) -> int:
+    """The generation limit for an answer to a question asking `asked`."""
+    return _ANSWER_TOKENS.get(asked, SHORT_ANSWER_TOKENS)
 
 
 def declines(text: str) -> bool:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     context_tokens: int = Field(1500, description="passages an extractive backend reads, tokens")
     evidence_tokens: int = Field(350, description="sentences a generative backend reads, tokens")
     max_question_chars: int = 2000
+    concise: bool = Field(
+        True, description="answer 'how long', 'when', 'who'... with the asked words, citing them"
+    )
 
     @model_validator(mode="after")
     def _chroma_server(self) -> Settings:

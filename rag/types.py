@@ -56,6 +56,8 @@ class Answer(BaseModel):
     question: str
     standalone_question: str = ""
     answer: str
+    #: the asked thing in the answer's words ("about 200 km"), where one entity says it
+    short_answer: str | None = None
     sentences: list[AnswerSentence] = Field(default_factory=list)
     abstained: bool = False
     citations: list[Citation] = Field(default_factory=list)
@@ -79,6 +81,7 @@ class Answer(BaseModel):
         return {
             "question": self.question,
             "answer": self.answer,
+            "short_answer": self.short_answer,
             "abstained": self.abstained,
             "citations": [
                 c.model_dump(

@@ -48,6 +48,11 @@ class GenerationRequest:
     not_found: str = ""
     #: the question read once (what is asked, what an answer must hold); None: read it again
     analysis: QuestionAnalysis | None = None
+    #: what the asked thing needs (a date less than a comparison); within the backend's own limit
+    max_tokens: int | None = None
+
+    def token_limit(self, limit: int) -> int:
+        return min(limit, self.max_tokens or limit)
 
 
 class BackendOptions(BaseSettings):

@@ -99,15 +99,17 @@ class LlamaCppBackend(Backend):
         if request.system:
             messages.insert(0, {"role": "system", "content": request.system})
         grammar = cited_grammar(len(request.passages), request.not_found) if request.cited else None
-        return self._chat(messages, stream, grammar)
+        return self._chat(messages, stream, grammar, request.token_limit(self.options.max_tokens))
 
-    def _chat(self, messages: list[dict[str, str]], stream: bool, grammar: Any) -> Iterator[str]:
+    def _chat(
+        self, messages: list[dict[str, str]], stream: bool, grammar: Any, max_tokens: int
+    ) -> Iterator[str]:
         with self._model.lock:
             try:
                 result = self._model.llama.create_chat_completion(
                     messages=messages,
                     temperature=0.0,
-                    max_tokens=self.options.max_tokens,
+                    max_tokens=max_tokens,
                     stream=stream,
                     seed=0,
                     grammar=grammar,

@@ -60,7 +60,7 @@ class OpenAIBackend(Backend):
 
     def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
         messages = self._messages(request.system, request.prompt or request.question)
-        options: dict[str, Any] = {"max_tokens": self.options.max_tokens}
+        options: dict[str, Any] = {"max_tokens": request.token_limit(self.options.max_tokens)}
         if request.cited and self.options.grammar:
             grammar = cited_gbnf(len(request.passages), request.not_found)
             options["extra_body"] = {"grammar": grammar}

@@ -15,6 +15,8 @@ from rag.analysis import Asked, analyse
         ("When was the Treaty of Rome signed?", Asked.DATE),
         ("What year did the museum open?", Asked.DATE),
         ("Where is the headquarters of the agency?", Asked.PLACE),
+        ("Where did the two rivers meet?", Asked.PLACE),
+        ("Where does the club rank in the league?", Asked.OTHER),  # a position, not a place
         ("Why did the bridge collapse?", Asked.REASON),
         ("How many moons does Jupiter have?", Asked.COUNT),
         ("How long will the repairs take?", Asked.DURATION),

@@ -6,7 +6,7 @@ from corpus import DEV_SET, SEEDS
 
 from rag.backends.base import Backend, GenerationRequest
 from rag.pipeline import AnswerPipeline
-from rag.types import Answer, Completed, QuestionError, TextDelta
+from rag.types import Answer, Completed, FirstAnswer, QuestionError, TextDelta
 
 DEV = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
 ANSWERABLE = [q for q in DEV if q["answerable"]]
@@ -295,8 +295,42 @@ def test_where_the_evidence_answers_nothing_a_models_answer_is_not_kept(answer_w
     assert guess.abstained and guess.citations == []
     assert guess.backend == "scripted+extractive"
     assert model.asked == 0  # a guess is not even written: the answer is known to be a decline
-    answer_with(model, fallback="extractive").ask(RAILWAY)
+    answer_with(model, fallback="extractive").ask(WHY_NO_TRAINS)
     assert model.asked == 1
+
+
+WHY_NO_TRAINS = "Why can't trains currently run straight through between Iran and Turkey?"
+
+
+def test_a_complete_short_answer_is_not_sent_to_the_model(answer_with):
+    """ "How long?" answered by "approximately 200 kilometers" in a sentence that says what the
+    question asks: the model has nothing to add, and is not asked."""
+    model = Scripted("The railway will be about 200 km long. [1]")
+    answer = answer_with(model, fallback="extractive").ask(RAILWAY)
+    assert model.asked == 0
+    assert answer.short_answer is not None and "200 kilometers" in answer.short_answer
+    assert answer.answer == f"{answer.short_answer.capitalize()} [1]"
+    (citation,) = answer.citations
+    assert answer.short_answer in citation.quote
+    assert_citations_verify(answer)
+
+
+def test_without_concise_answers_the_sentence_stays_the_answer(answer_with):
+    model = Scripted("The railway will be about 200 km long. [1]")
+    answer = answer_with(model, fallback="extractive", concise=False).ask(RAILWAY)
+    assert answer.short_answer is not None and "200 kilometers" in answer.short_answer
+    assert answer.answer != f"{answer.short_answer.capitalize()} [1]"
+    assert "railway" in answer.answer
+
+
+def test_a_reason_is_sent_to_the_model_after_the_first_answer(answer_with):
+    model = Scripted("The documents don't say.")
+    events = list(answer_with(model, fallback="extractive").stream(WHY_NO_TRAINS))
+    first = next(e for e in events if isinstance(e, FirstAnswer))
+    assert events.index(first) < len(events) - 1 and model.asked == 1
+    final = events[-1]
+    assert isinstance(final, Completed) and final.answer.refined_by is None
+    assert final.answer.answer == first.answer.answer  # the model failed: the first one stays
 
 
 def _manual_pipeline(tmp_path, settings, product: str):
