@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from eval.metrics import METRICS, UNBOUNDED
 from eval.questions import load_questions
 from eval.runner import run
+from rag.settings import TOP_K_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -69,6 +70,10 @@ def test_bad_options_exit_2(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
     result = invoke(str(DEV_SET), "--corpus", str(SEEDS), "--pipeline", "mine")
     assert result.exit_code == 2 and "choose ours or baseline" in result.output
+    for top_k in (0, TOP_K_MAX + 1):
+        result = invoke(str(DEV_SET), "--corpus", str(SEEDS), "--top-k", str(top_k))
+        assert result.exit_code == 2
+        assert f"top_k must be between 1 and {TOP_K_MAX}, not {top_k}" in result.output
 
 
 def test_fail_under_and_compare(tmp_path):
