@@ -45,7 +45,10 @@ DEV5_GATE := $(TRUST) --fail-under answer_match=0.93 --fail-under abstention_acc
 	--fail-over false_abstention=0.05
 TEST_GATE := $(TRUST) --fail-under answer_match=0.8 --fail-under abstention_accuracy=0.7 \
 	--fail-over false_abstention=0.08
-EVAL := $(RAG) eval --fresh-index --corpus seeds -q --strict
+# The seed gates read one index of the seeds, built once before them (not one per gate).
+GATE_STORE := eval/results/ci/seeds-index
+GATE_ENV := env -u RAG_CHROMA_URL -u RAG_CHROMA_HOST RAG_STORE_DIR=$(GATE_STORE)
+EVAL := $(GATE_ENV) $(RAG) eval --corpus seeds -q --strict
 # Corpora of other domains (eval/corpora/README.md): their development sets, gated the same way.
 SQLITE_GATE := $(TRUST) --fail-under answer_match=0.7 --fail-under abstention_accuracy=0.48 \
 	--fail-over false_abstention=0.12
@@ -60,6 +63,8 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
+	rm -rf $(GATE_STORE)
+	$(GATE_ENV) $(RAG) index seeds -q
 	$(EVAL) eval/questions/dev.jsonl --backend extractive --out eval/results/ci/dev-extractive $(DEV_GATE)
 	$(EVAL) eval/questions/dev.jsonl --backend llamacpp --out eval/results/ci/dev-llamacpp $(DEV_GATE)
 	$(EVAL) eval/questions/dev2.jsonl --backend extractive --out eval/results/ci/dev2-extractive $(DEV2_GATE)
