@@ -4,6 +4,7 @@ builds it here, so what is tested is what ships."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -64,14 +65,17 @@ def store(settings: Settings, create: bool = False) -> ChunkStore:
     )
 
 
-def indexer(settings: Settings, model: Any = None) -> Indexer:
+def indexer(
+    settings: Settings, model: Any = None, open_store: Callable[[], ChunkStore] | None = None
+) -> Indexer:
     """The one door for writing the index the settings name: `indexer(settings).index(paths)`
     opens the store under its write lock and indexes with the settings' model and chunking (a
-    `model` handed in, e.g. a benchmark's timed embedder, is used instead)."""
+    `model` handed in, e.g. a benchmark's timed embedder, is used instead; `open_store`, e.g. a
+    server's shared store, instead of opening one)."""
     from index.indexer import Indexer
 
     return Indexer(
-        lambda: store(settings, create=True),
+        open_store or (lambda: store(settings, create=True)),
         model or embedder(settings),
         chunk_spec(settings),
         None if settings.chroma_url else settings.store_dir,

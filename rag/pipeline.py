@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from rag import judge
 from rag.about import answer_about
-from rag.analysis import QuestionAnalysis, analyse
+from rag.analysis import Asked, QuestionAnalysis, analyse
 from rag.backends.base import Backend, BackendError, GenerationRequest
 from rag.citing import SupportRule, cite
 from rag.claims import antecedents, mentions, swapped_actor, unmentioned
@@ -23,6 +23,7 @@ from rag.prompt import (
     fit_passages,
 )
 from rag.retrieval import HybridRetriever, Retrieval
+from rag.settings import TOP_K
 from rag.short import short_answer
 from rag.support import SourceSentence, SupportScorer, passage_sentences, words
 from rag.types import (
@@ -38,12 +39,16 @@ from rag.types import (
 )
 
 Turn = tuple[str, str]  # (user question, assistant answer)
+#: what a part of a sentence may answer; a name or a number asked is shown with its sentence
+_PART_ANSWERS = frozenset(
+    {Asked.REASON, Asked.DESCRIPTION, Asked.COMPARISON, Asked.LIST, Asked.YES_NO}
+)
 SUBJECT_SHARE = 0.01  # a name that is one word in a hundred of a document is what it is about
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    top_k: int = 5
+    top_k: int = TOP_K
     context_tokens: int = 1500  # passages an extractive backend reads
     evidence_tokens: int = 350  # sentences a generative backend reads
     max_question_chars: int = 2000
@@ -201,15 +206,18 @@ class AnswerPipeline:
         at least two words of its quotes to the question (a small model often echoes it: "Putin
         single out as one of the most important chapters of the agreement"), and it rests on the
         sentence the fallback found answering best: a small model often cites a true sentence
-        next to the answer that does not answer what was asked. A model copying part of a
-        sentence (often dropping the very name asked for) is shown the whole one."""
-        lead = (reading.citations[0].doc_id, reading.citations[0].start)
+        next to the answer that does not answer what was asked. Where a name or a number is
+        asked, a model copying part of a sentence (often dropping the very name asked for) is
+        shown the whole one; a reason or a description may be a part of its sentence."""
+        # a reason may rest on any sentence of the reading; a name or a number on its lead
+        part = question.asked in _PART_ANSWERS
+        read = [(c.doc_id, c.start) for c in reading.citations[: None if part else 1]]
         holds = (
             not answer.abstained
             and all(s.supported for s in answer.sentences)
             and _adds_to(question.question, answer)
-            and lead in {(c.doc_id, c.start) for c in answer.citations}
-            and not _clips_a_quote(answer)
+            and not set(read).isdisjoint((c.doc_id, c.start) for c in answer.citations)
+            and (part or not _clips_a_quote(answer))
         )
         if holds:
             answer.refined_by = self.backend.name

@@ -211,25 +211,28 @@ def ask(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Answer one question, with citations that quote the documents exactly."""
+    """Answer one question, with citations that quote the documents exactly. With a local
+    model, the checked extractive answer comes first and the model's replaces it only if it
+    passes every check."""
     from index.store import StoreError
-    from rag import factory
     from rag.backends.base import BackendError
+    from rag.services.answering import Answering
     from rag.settings import Settings, checked_top_k
-    from rag.types import Completed, QuestionError, TextDelta
+    from rag.types import Completed, FirstAnswer, QuestionError, TextDelta
 
     try:
         checked_top_k(top_k)
     except ValueError as error:
         fail(f"--top-k: {error}", 2)
-    settings = Settings()
     try:
-        pipe = factory.pipeline(settings, backend)
-        pipe.validate(question)
-        answer, draft = None, []
-        for event in pipe.stream(question, top_k=top_k):
+        reply = Answering(Settings()).stream(question, backend=backend, top_k=top_k)
+        answer, first, draft = None, None, []
+        for event in reply.events:
             match event:
-                case TextDelta(piece) if pipe.backend.generative and not as_json:
+                case FirstAnswer(first) if not as_json:
+                    _print_answer(first)
+                    typer.secho(f"… the {reply.backend} model is refining it", dim=True, err=True)
+                case TextDelta(piece) if first is None and not as_json and reply.generative:
                     typer.echo(piece, nl=False)  # a model's draft, as it is written
                     draft.append(piece)
                 case Completed(answer):
@@ -241,9 +244,15 @@ def ask(
     assert answer is not None
     if as_json:
         typer.echo(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
-    else:
+    elif first is None:
         _print_answer(answer, "".join(draft))
-    if answer.error:
+    elif answer.refined_by:
+        typer.secho(f"Refined by {answer.refined_by}:", bold=True)
+        _print_answer(answer)
+    else:
+        note = f"failed ({answer.error})" if answer.error else "answer did not pass the checks"
+        typer.secho(f"The {reply.backend} model's {note}; the answer above stands.", dim=True)
+    if answer.error and not first:
         raise typer.Exit(1)
 
 

@@ -13,9 +13,7 @@ import gradio as gr
 
 from index.documents import SUFFIXES
 from index.ingest import FileResult, ingest, reindex
-from index.lock import store_write_lock
 from index.store import StoreError
-from rag import factory
 from ui import render
 from ui.access import upload_allowed
 
@@ -36,8 +34,7 @@ class UploadsOff(gr.Error):
 @contextlib.contextmanager
 def writing(services: Services) -> Iterator[None]:
     """Hold the store for writing: against other sessions here and `rag index` elsewhere."""
-    settings = services.settings
-    with _writing, store_write_lock(settings.store_dir, server=bool(settings.chroma_url)):
+    with _writing, services.indexer.writing():
         yield
 
 
@@ -85,8 +82,8 @@ def _ingest_one(services: Services, path: Path) -> FileResult:
                 path,
                 path.name,
                 services.store(),
-                factory.embedder(settings),
-                factory.chunk_spec(settings),
+                services.indexer.embedder,
+                services.indexer.spec,
                 services.uploads(),
                 settings.upload_max_bytes,
             )
@@ -110,12 +107,11 @@ def reindex_chosen(services: Services, doc_ids: list[str] | None) -> tuple[str, 
     """Read the chosen documents' files again. Returns (message, library, picker)."""
     if not upload_allowed(services.settings):
         raise UploadsOff()
-    settings = services.settings
     rows = []
     with writing(services):
         for doc_id in doc_ids or []:
             result = reindex(
-                doc_id, services.store(), factory.embedder(settings), factory.chunk_spec(settings)
+                doc_id, services.store(), services.indexer.embedder, services.indexer.spec
             )
             rows.append((doc_id, result.status, result.summary()))
     return render.upload_results_html(rows), *library_state(services)

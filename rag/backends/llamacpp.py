@@ -28,7 +28,7 @@ from rag.backends.base import (
     register,
     require,
 )
-from rag.backends.grammar import cited_gbnf
+from rag.backends.grammar import cited_gbnf, evidence_words, worded_gbnf
 from rag.backends.models import DEFAULT_CACHE_DIR, DEFAULT_MODEL, resolve_model
 
 N_CTX = 4096  # ~1500 passage tokens + system + question + answer, with room for tokenizer drift
@@ -69,8 +69,12 @@ def load(path: Path, threads: int, n_ctx: int = N_CTX) -> _Loaded:
 @cache
 def cited_grammar(passages: int, not_found: str) -> Any:
     """`cited_gbnf` compiled for llama.cpp, once per shape."""
+    return compiled(cited_gbnf(passages, not_found))
+
+
+def compiled(gbnf: str) -> Any:
     llama_cpp = require("llama_cpp", "llamacpp")
-    return llama_cpp.LlamaGrammar.from_string(cited_gbnf(passages, not_found), verbose=False)
+    return llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 @register("llamacpp")
@@ -87,6 +91,9 @@ class LlamaCppBackend(Backend):
         )
         threads: int = Field(2, ge=1)
         max_tokens: int = Field(256, ge=1, description="answer length limit")
+        worded: bool = Field(
+            False, description="claims only in the evidence's own words (a grammar of them)"
+        )
 
     def __init__(self, options: Options | None = None, embed: Embed | None = None) -> None:
         super().__init__(options, embed)
@@ -98,7 +105,12 @@ class LlamaCppBackend(Backend):
         messages = [{"role": "user", "content": request.prompt or request.question}]
         if request.system:
             messages.insert(0, {"role": "system", "content": request.system})
-        grammar = cited_grammar(len(request.passages), request.not_found) if request.cited else None
+        grammar = None
+        if request.cited and self.options.worded:
+            words = evidence_words(p.text for p in request.passages)
+            grammar = compiled(worded_gbnf(len(request.passages), request.not_found, words))
+        elif request.cited:
+            grammar = cited_grammar(len(request.passages), request.not_found)
         return self._chat(messages, stream, grammar, request.token_limit(self.options.max_tokens))
 
     def _chat(

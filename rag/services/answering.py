@@ -59,6 +59,7 @@ class Reply:
     fallback: str  # the backend whose checked answer comes first (`FirstAnswer`), if any
     note: str  # e.g. "extractive while the llamacpp model loads"; "" when the asked one answers
     events: Iterator[AnswerEvent]
+    generative: bool = False  # its text events are a model's draft, before any check
 
 
 class Answering:
@@ -143,7 +144,7 @@ class Answering:
                 yield from pipe.stream(question, history, top_k, doc_ids or None)
 
         fallback = pipe.fallback.name if pipe.fallback else ""
-        return Reply(pipe.backend.name, fallback, note, events())
+        return Reply(pipe.backend.name, fallback, note, events(), pipe.backend.generative)
 
     def ask(
         self,

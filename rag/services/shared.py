@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cached_property
 
+from index.indexer import Indexer
 from index.store import ChunkStore
 from index.uploads import UploadFolder
 from rag import factory
@@ -34,6 +36,11 @@ class Services:
             if self._store is None:
                 self._store = factory.store(self.settings, create=self._create_store)
             return self._store
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        """The one door for writing into the shared store (uploads, removals, re-reads)."""
+        return factory.indexer(self.settings, open_store=self.store)
 
     def uploads(self) -> UploadFolder:
         return UploadFolder(self.settings.store_dir / "uploads")

@@ -265,6 +265,12 @@ ANSWERING = {
     "ally": (ALLY, "Iran lost Bashar al-Assad, a key ally. [1]"),
     "chapter": (CHAPTER, "Trade and economic relations. [1]"),
     "gcc": (JEDDAH, "Biden met the leaders of Egypt, Jordan and Iraq. [1]"),
+    # a reason may be the part of its sentence that gives it
+    "reason-part": (
+        "Why can't trains run straight through between Iran and Turkey?",
+        "The rail line is interrupted at Lake Van, and wagons must be transported across the "
+        "lake via ferries. [1]",
+    ),
 }
 
 
@@ -282,7 +288,7 @@ def test_a_true_reply_that_does_not_answer_is_backed_by_the_extractive_answer(
 @pytest.mark.parametrize(("question", "reply"), ANSWERING.values(), ids=ANSWERING.keys())
 def test_a_reply_that_answers_is_kept(answer_with, question, reply):
     kept = answer_with(Scripted(reply), fallback="extractive").ask(question)
-    assert kept.backend == "scripted" and kept.citations
+    assert kept.backend == "scripted" and kept.citations and kept.refined_by == "scripted"
     assert_citations_verify(kept)
 
 

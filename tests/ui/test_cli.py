@@ -245,16 +245,46 @@ def wrong_model(monkeypatch) -> Iterator[str]:
 def test_ask_prints_an_extractive_answer_once(runner, store_env):
     result = runner.invoke(app, ["ask", QUESTION])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("200 kilometers long") == 2  # the answer and its quote
-    assert "did not hold" not in result.stdout
+    answer, *quotes = result.stdout.splitlines()
+    assert answer == "Approximately 200 kilometers [1]"  # the asked words, citing their sentence
+    assert sum("200 kilometers long" in line for line in quotes) == 1  # its quote
+    assert "did not" not in result.stdout
 
 
-def test_ask_says_when_a_models_draft_did_not_hold(runner, store_env, wrong_model):
+REASON = "Why can't trains run straight through between Iran and Turkey?"
+
+
+def test_ask_shows_the_checked_answer_first_and_keeps_it_when_the_model_is_wrong(
+    runner, store_env, wrong_model
+):
+    result = runner.invoke(app, ["ask", REASON, "--backend", wrong_model])
+    assert result.exit_code == 0, result.output
+    assert "Lake Van" in result.stdout and "900" not in result.stdout  # no draft shown
+    assert "refining it" in result.stderr
+    assert "did not pass the checks; the answer above stands" in result.stdout
+
+
+def test_ask_replaces_the_first_answer_by_a_model_answer_that_holds(runner, store_env, monkeypatch):
+    @register("good-model")
+    class GoodModel(Backend):
+        def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
+            yield "The rail line is interrupted at Lake Van, and wagons cross by ferry. [1]"
+
+    monkeypatch.setitem(backends_base._REGISTRY, "good-model", GoodModel)
+    result = runner.invoke(app, ["ask", REASON, "--backend", "good-model"])
+    assert result.exit_code == 0, result.output
+    first, refined = result.stdout.split("Refined by good-model:", 1)
+    assert "Lake Van" in first and "wagons cross by ferry" in refined
+
+
+def test_ask_without_a_fallback_streams_the_draft_and_says_it_did_not_hold(
+    runner, store_env, wrong_model, monkeypatch
+):
+    monkeypatch.setenv("RAG_FALLBACK", "")
     result = runner.invoke(app, ["ask", QUESTION, "--backend", wrong_model])
     assert result.exit_code == 0, result.output
     draft, checked = result.stdout.split("The draft above did not hold", 1)
     assert "900 kilometers" in draft and "900" not in checked
-    assert "200 kilometers long" in checked
 
 
 def test_ask_an_off_topic_question_abstains_without_citations(runner, store_env):
