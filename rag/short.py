@@ -42,6 +42,8 @@ _NEAR = 60  # characters around a candidate where the question's words count
 #: the counted thing: "47 articles"); measured on the development sets, where a candidate
 #: with fewer was as often another entity of the sentence as the asked one
 MIN_CLOSENESS = 2
+#: ... and more than any other candidate by this many
+MARGIN = 2
 _BESIDE = 20  # characters: "the city of Kars", "Syunik province"
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'.-]*(?:\s+(?:(?:of|and|for|on|de|la)\s+)?[A-Z][\w'.-]*)*")
 _WHEN = frozenset({Asked.DATE, Asked.DURATION})
@@ -52,8 +54,8 @@ def short_answer(question: QuestionAnalysis, sentences: Sequence[Sentence]) -> S
     """The one entity of the answering `sentences` that answers `question`, or None.
 
     Of several candidates, the ones that come with the counted thing ("79 moons") count
-    first; then the one with most of the question's words around it. A tie between two
-    different entities is no short answer: the sentences stay the answer."""
+    first; then the one with clearly most of the question's words around it. Two different
+    entities about as close are no short answer: the sentences stay the answer."""
     if _labels(question) is None:
         return None
     found = [(i, m) for i, s in enumerate(sentences) for m in _candidates(question, s)]
@@ -72,10 +74,10 @@ def short_answer(question: QuestionAnalysis, sentences: Sequence[Sentence]) -> S
     best = max(closeness.values())
     if best < MIN_CLOSENESS and not counted:
         return None  # nothing the question says is near it: not clearly the asked thing
-    top = [(i, m) for i, m in found if closeness[i, m] == best]
+    top = [(i, m) for i, m in found if closeness[i, m] > best - MARGIN]
     texts = {sentences[i].text[m.start : m.end].lower() for i, m in top}
     if len(texts) != 1:
-        return None
+        return None  # another candidate is nearly as close: no clear answer
     i, mention = top[0]
     text = sentences[i].text
     if mention.label in _NAMES - {"PERSON"}:  # a person's run would take in their title
