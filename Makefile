@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RAG := $(VENV)/bin/rag
 
-.PHONY: install run test lint format eval bench graph clean
+.PHONY: install run test lint format eval bench screenshots graph clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -81,6 +81,10 @@ eval: install
 
 bench: install
 	$(RAG) bench --sizes corpus,1k --out eval/results/bench
+
+# docs/screenshots/: the page as `make run` serves it, asked in Chromium (eval/bench/screenshots.py)
+screenshots: install
+	$(VENV)/bin/python -m eval.bench.screenshots docs/screenshots
 
 # docs/architecture/*.svg: the import graphs, drawn from the code by import-linter's drawgraph
 # and Graphviz's dot (apt-get install graphviz). Run after moving modules; commit the SVGs.

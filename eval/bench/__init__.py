@@ -21,8 +21,10 @@ What is measured, per corpus size:
   baseline's `ask` (its extractive answer is the top chunk).
 Once: llama.cpp time to first token, tokens/s and total through our pipeline, beside
 `llama_cpp.Llama.create_chat_completion` called directly on the same messages (the model's
-prompt cache is reset before every run, on both sides); cold start of `rag --help`, `rag ask`
-and `rag ui` until its page answers, each a new process of the `rag` command.
+prompt cache is reset before every run, on both sides); the chat page as `make run` serves it,
+asked in Chromium (`page`: Enter to the first cited answer and to the final one); cold start of
+`rag --help`, `rag ask` and `rag ui` until its page answers, each a new process of the `rag`
+command.
 
 Scale (eval/scale.py makes the corpora): embedding 100k chunks with the model would take about
 an hour here, and would measure nothing but the model again. So sizes above `real_embed_max`
@@ -47,7 +49,8 @@ the same, so the no-change re-index that follows must skip all.
 
 The modules, one job each: `config` (BenchConfig, paths, size names), `machine`, `embedders`,
 `corpus` (the corpora and their chunk texts), `indexing` (the builds, and the child process),
-`queries`, `llm`, `cold`, `tables` and `run` (a whole run, and merging runs).
+`queries`, `llm`, `page`, `cold`, `tables` and `run` (a whole run, and merging runs);
+`screenshots` (`make screenshots`) photographs the page for docs/screenshots/.
 """
 
 import index  # noqa: F401  (offline switches before heavy libraries)

@@ -29,6 +29,7 @@ class BenchConfig:
     bulk_above: int = 50_000  # larger sizes write to Chroma in buffered batches (see eval.bench)
     llm_questions: int = 10  # dev questions answered by the local model (and one follow-up each)
     llm_max_tokens: int = 256  # as shipped
+    page_questions: int = 10  # asked on the chat page in Chromium (eval.bench.page); 0: none
     cold: bool = True
     seed: int = 0
     keep: Path | None = None  # keep the stores built here (for profiling); default: a temp dir

@@ -1,5 +1,5 @@
-"""A whole benchmark run: every size in turn, then the local model and the cold starts; and
-several runs merged into one report."""
+"""A whole benchmark run: every size in turn, then the local model, the chat page in Chromium
+and the cold starts; and several runs merged into one report."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from eval.bench.config import BenchConfig, dev_questions, parse_size
 from eval.bench.tables import table
 
 BACKENDS = {"extractive", "llamacpp"}
+ONCE = ("llamacpp", "llamacpp_ttft_ms", "llamacpp_overhead_ratio", "page", "cold_ask_s")
 
 
 def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
@@ -58,6 +59,7 @@ def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
             if "llamacpp" in config.backends
             else {"skipped": "not requested (--backend)"}
         )
+        result["page"] = page(config, log)
         result["llamacpp_ttft_ms"] = result["llamacpp"].get("ttft_ms")
         result["llamacpp_overhead_ratio"] = result["llamacpp"].get("overhead_ratio")
         if config.cold:
@@ -69,6 +71,19 @@ def run(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
     result["duration_s"] = round(time.perf_counter() - started, 1)
     write(result, config.out)
     return result
+
+
+def page(config: BenchConfig, log: Callable[[str], None]) -> dict:
+    """The chat page in Chromium with the local model (`eval.bench.page`), or why not."""
+    from eval.bench.page import bench_page
+
+    if "llamacpp" not in config.backends or not config.page_questions:
+        return {"skipped": "not requested (--backend)"}
+    log("[bench] the chat page in Chromium")
+    try:
+        return bench_page(config.page_questions, log)
+    except RuntimeError as error:  # no chromium, or the page's model never warmed up
+        return {"skipped": str(error)}
 
 
 def merge(paths: Sequence[Path], out: Path) -> dict:
@@ -87,7 +102,7 @@ def merge(paths: Sequence[Path], out: Path) -> dict:
                 "sizes": list(result["sizes"]),
             }
         )
-        for key in ("llamacpp", "llamacpp_ttft_ms", "llamacpp_overhead_ratio", "cold_ask_s"):
+        for key in ONCE:
             if merged.get(key) is None and result.get(key) is not None:
                 merged[key] = result[key]
     merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda item: item[1]["chunks"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eval.bench.page import summary
+
 COLUMNS = (
     ("size", None),
     ("chunks", "chunks"),
@@ -65,6 +67,11 @@ def table(result: dict) -> str:
         )
     elif llm.get("skipped"):
         notes.append(f"llamacpp: skipped ({llm['skipped']})")
+    page = result.get("page") or {}
+    if "first_p50_s" in page:
+        notes.append(summary(page))
+    elif page.get("skipped"):
+        notes.append(f"page: skipped ({page['skipped']})")
     cold = [
         f"{name} {result[key]} s"
         for name, key in (
