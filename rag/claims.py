@@ -26,6 +26,7 @@ import pycountry
 import Stemmer
 from number_parser.data import en as _english_numbers
 
+from rag import lexicon
 from rag.support import stopwords
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)?|\d[\d,]*(?:\.\d+)?")
@@ -38,31 +39,7 @@ NUMBER_WORDS: dict[str, int] = {
     if word != "one"
 } | {"hundred": 100, "dozen": 12}
 _MAGNITUDES = {"thousand", "million", "billion", "trillion", "thousands", "millions", "billions"}
-# Units a number is measured in: the claim's must be the quote's (200 miles is not 200 km).
-_UNITS = {
-    "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
-    "mile": "mile", "miles": "mile", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
-    "percent": "%", "per": "%", "%": "%", "ton": "t", "tons": "t", "tonne": "t", "tonnes": "t",
-    "barrel": "barrel", "barrels": "barrel", "dollar": "$", "dollars": "$", "$": "$",
-    "euro": "€", "euros": "€", "€": "€", "year": "year", "years": "year", "month": "month",
-    "months": "month", "day": "day", "days": "day", "decade": "year", "decades": "year",
-    "hour": "hour", "hours": "hour", "week": "week", "weeks": "week",
-}  # fmt: skip
 _UNIT_TOKEN = re.compile(rf"{_WORD.pattern}|[%$€]")
-# Opposites a restatement must not swap (the quote has one, the claim the other).
-_OPPOSITES = (
-    ("high", "low"), ("higher", "lower"), ("more", "less"), ("most", "least"),
-    ("increase", "decrease"), ("increased", "decreased"), ("rise", "fall"), ("rose", "fell"),
-    ("grow", "shrink"), ("strong", "weak"), ("stronger", "weaker"), ("large", "small"),
-    ("larger", "smaller"), ("many", "few"), ("before", "after"), ("first", "last"),
-    ("open", "closed"), ("win", "lose"), ("won", "lost"), ("accept", "reject"),
-    ("accepted", "rejected"), ("allow", "ban"), ("support", "oppose"), ("known", "unknown"),
-    ("likely", "unlikely"), ("possible", "impossible"), ("able", "unable"),
-    ("agree", "disagree"), ("agreed", "disagreed"), ("friend", "enemy"), ("ally", "rival"),
-    ("success", "failure"), ("succeeded", "failed"), ("improve", "worsen"),
-    ("improved", "worsened"), ("north", "south"), ("east", "west"),
-)  # fmt: skip
-_OPPOSITE = {a: b for pair in _OPPOSITES for a, b in (pair, pair[::-1])}
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|lack(?:s|ed)?|"
     r"fail(?:s|ed)? to|refus(?:e|es|ed) to|den(?:y|ies|ied))\b|n['’]t\b",
@@ -158,7 +135,7 @@ def check(
     quote_words = {t.lower() for t in tokens}
     claim_words = {t.lower() for t in _WORD.findall(claim.text)}
     for word in sorted(claim_words):
-        opposite = _OPPOSITE.get(word)
+        opposite = _opposites().get(word)
         if opposite in quote_words and word not in quote_words and opposite not in claim_words:
             return ClaimCheck(False, coverage, f"{word!r} where the quote says {opposite!r}")
     quote_negated = _negated_heads(quote)
@@ -279,9 +256,9 @@ def _units(text: str) -> set[str]:
     found = set()
     for i, token in enumerate(tokens):
         if token in "$€" and i + 1 < len(tokens) and _number(tokens[i + 1]) is not None:
-            found.add(_UNITS[token])
+            found.add(_unit_names()[token])
         elif _number(token) is not None and i + 1 < len(tokens):
-            found.add(_UNITS.get(tokens[i + 1].lower(), ""))
+            found.add(_unit_names().get(tokens[i + 1].lower(), ""))
     found.discard("")
     return found
 
@@ -339,6 +316,20 @@ def is_country(name: str) -> bool:
     """A country's own name ("Turkey", "the United States"), not its people or capital."""
     lower = re.sub(r"^the\s+", "", name.strip().lower())
     return lower in _place_names() or lower in _country_words()
+
+
+@cache
+def _unit_names() -> dict[str, str]:
+    """Word -> the unit it names: a claim's unit must be its quote's (200 miles is not 200 km).
+    From the lexicon (`rag/data/lexicon.json`, extended by RAG_LEXICON)."""
+    return {w.lower(): unit for unit, names in lexicon.lexicon()["units"].items() for w in names}
+
+
+@cache
+def _opposites() -> dict[str, str]:
+    """Opposites a restatement must not swap (the quote has one, the claim the other)."""
+    pairs = lexicon.lexicon()["opposites"]
+    return {a.lower(): b.lower() for pair in pairs for a, b in (pair, pair[::-1])}
 
 
 @cache
@@ -462,7 +453,7 @@ def stem(word: str) -> str:
 def word_key(word: str) -> str:
     """A word reduced for matching: a unit to its kind (kilometres = km), else its stem."""
     lower = word.lower()
-    return _UNITS.get(lower) or stem(lower)
+    return _unit_names().get(lower) or stem(lower)
 
 
 @cache

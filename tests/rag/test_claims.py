@@ -169,3 +169,26 @@ def test_number_words_come_from_number_parser_and_agree_everywhere():
     assert check("The fleet has sixty ships.", "The fleet has 60 ships.").supported
     assert not check("The fleet has seventy ships.", "The fleet has 60 ships.").supported
     assert expectation("How many ships does the fleet have?").met_by("It has sixty ships.")
+
+
+def test_units_and_opposites_come_from_the_lexicon_and_a_corpus_extends_them(tmp_path, monkeypatch):
+    from rag import claims, lexicon
+
+    tank = "The tank holds 40 litres of water and its level is high."
+    assert "unit gal" in check("The tank holds 40 gallons of water.", tank).reason
+    assert not check("The tank's level is low.", tank).supported
+    cistern = "The cistern lies 3 miles from the well."
+    assert check("The cistern lies 3 furlongs from the well.", cistern).supported  # unknown unit
+
+    extra = tmp_path / "more.json"
+    extra.write_text('{"units": {"furlong": ["furlong", "furlongs"]}}', encoding="utf-8")
+    monkeypatch.setenv("RAG_LEXICON", str(extra))
+    for cached in (lexicon.lexicon, claims._unit_names, claims._opposites):
+        cached.cache_clear()
+    try:
+        refused = check("The cistern lies 3 furlongs from the well.", cistern)
+        assert not refused.supported and "unit furlong" in refused.reason
+    finally:
+        monkeypatch.delenv("RAG_LEXICON")
+        for cached in (lexicon.lexicon, claims._unit_names, claims._opposites):
+            cached.cache_clear()
