@@ -82,12 +82,21 @@ def wait_for_documents(url: str, collection: str, at_least: int, process) -> int
     raise AssertionError(f"`rag index` stored fewer than {at_least} documents: {process.poll()=}")
 
 
-def test_index_status_ask_through_a_chroma_server(chroma_server, tmp_path):
-    env = rag_env(chroma_server.url, "cli")
-    first = rag(env, tmp_path, "index", "-q", str(SEEDS))
+@pytest.fixture(scope="module")
+def seeded(chroma_server, tmp_path_factory) -> tuple[str, Path, subprocess.CompletedProcess]:
+    """The seeds indexed once by `rag index` into one collection of the session's server, which
+    the tests below read and never change; yields (collection, the run's folder, its result)."""
+    cwd = tmp_path_factory.mktemp("seeded")
+    first = rag(rag_env(chroma_server.url, "seeds"), cwd, "index", "-q", str(SEEDS))
     assert first.returncode == 0, first.stderr
+    return "seeds", cwd, first
+
+
+def test_index_status_ask_through_a_chroma_server(chroma_server, seeded, tmp_path):
+    collection, cwd, first = seeded
+    env = rag_env(chroma_server.url, collection)
     assert "5 added" in first.stdout
-    assert not (tmp_path / ".rag").exists()  # nothing went to an embedded store
+    assert not (cwd / ".rag").exists()  # nothing went to an embedded store
 
     status = rag(env, tmp_path, "status", "--json")
     assert status.returncode == 0, status.stderr
@@ -125,9 +134,8 @@ def test_host_and_port_settings_name_the_same_server(chroma_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_through_a_chroma_server(chroma_server, tmp_path):
-    env = rag_env(chroma_server.url, "eval")
-    assert rag(env, tmp_path, "index", "-q", str(SEEDS)).returncode == 0
+def test_eval_through_a_chroma_server(chroma_server, seeded, tmp_path):
+    env = rag_env(chroma_server.url, seeded[0])
     out = tmp_path / "report"
     done = rag(
         env, tmp_path, "eval", str(DEV_SET), "--backend", "extractive", "--corpus", str(SEEDS),
@@ -142,10 +150,9 @@ def test_eval_through_a_chroma_server(chroma_server, tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # a local LLM on a shared 2-core machine
 def test_ask_and_eval_through_a_chroma_server_and_an_llm_server(
-    chroma_server, llama_server, tmp_path
+    chroma_server, seeded, llama_server, tmp_path
 ):
-    env = rag_env(chroma_server.url, "llm", RAG_OPENAI_BASE_URL=llama_server)
-    assert rag(env, tmp_path, "index", "-q", str(SEEDS)).returncode == 0
+    env = rag_env(chroma_server.url, seeded[0], RAG_OPENAI_BASE_URL=llama_server)
     question = "How long is the planned new railway between Iran and Turkey supposed to be?"
     ask = rag(env, tmp_path, "ask", "--json", "--backend", "openai", question)
     assert ask.returncode == 0, ask.stderr
