@@ -39,12 +39,13 @@ WHICH = {
 
 INTRO = """# The chat page, as a new user tries it
 
-`make screenshots` took these ({when}, load average {load}): `make run`'s configuration (the
-seeds indexed, `rag ui` with the local model `llamacpp` and the `extractive` fallback, after
-its warm-up), each chat new, in headless Chromium 1280 px wide (`eval/bench/screenshots.py`).
-Under each question: the text the page answered (copied from the page, citations as [n]), the
-line under it, and which answer it is. Times are the page's own, from Enter to the final reply,
-on a shared 2-core machine.
+Taken by `make screenshots` (`eval/bench/screenshots.py`) on {when},
+load average {load} (a shared 2-core machine): `make run`'s configuration (the seeds indexed,
+`rag ui` with the local model `llamacpp` and the `extractive` fallback, after its warm-up),
+each chat new, in headless Chromium 1280 px wide. Under each question: the text the page
+answered (copied from the page, citations as [n]), the line under it, which answer it is, and
+the page's own times from Enter to the first cited answer and to the final one. The same times
+over ten questions: `python -m eval.bench.page` (also part of `rag bench`).
 """
 
 
