@@ -45,7 +45,8 @@ load average {load} (a shared 2-core machine): `make run`'s configuration (the s
 each chat new, in headless Chromium 1280 px wide. Under each question: the text the page
 answered (copied from the page, citations as [n]), the line under it, which answer it is, and
 the page's own times from Enter to the first cited answer and to the final one. The same times
-over ten questions: `python -m eval.bench.page` (also part of `rag bench`).
+over ten questions: `python -m eval.bench.page` (also part of `rag bench`; a run:
+[page-bench.md](page-bench.md)).
 """
 
 
