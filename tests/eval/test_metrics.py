@@ -14,6 +14,7 @@ from eval.metrics import (
     failed_checks,
     hit_at,
     missed_bounds,
+    model_use,
     outcomes,
     parse_bounds,
     percentile,
@@ -313,3 +314,25 @@ def test_a_retrieval_only_run_measures_retrieval_alone():
     assert metrics["answer_match"] is None and metrics["false_abstention"] is None
     missed = outcomes(question(), answer([passage("c.txt", 1)]), text_of, retrieval_only=True)
     assert failed_checks(question(), missed) == ["hit_at_5"]
+
+
+def test_the_model_behind_a_first_reading_is_counted_asked_and_kept():
+    def used(backend: str, refined_by: str | None = None, generated: bool = False) -> Answer:
+        timings = {"generate": 1.0} if generated else {}
+        made = answer(text="x").model_copy(update={"backend": backend, "timings_ms": timings})
+        return made.model_copy(update={"refined_by": refined_by})
+
+    answers = [
+        used("llamacpp", refined_by="llamacpp", generated=True),  # asked, kept
+        used("llamacpp+extractive", generated=True),  # asked, its answer failed the checks
+        used("llamacpp+extractive"),  # a complete short answer: not asked
+        used("llamacpp+extractive"),
+    ]
+    assert [model_use(a) for a in answers] == ["kept", "asked", "skipped", "skipped"]
+    results = [outcomes(question(), a, text_of) for a in answers]
+    metrics = aggregate(results, [1.0] * 4)
+    assert metrics["model_asked"] == 0.5
+    assert metrics["model_kept"] == 0.5
+    alone = aggregate([outcomes(question(), answer(text="x"), text_of)], [1.0])
+    assert model_use(answer(text="x")) is None
+    assert alone["model_asked"] is None and alone["model_kept"] is None  # no model behind
