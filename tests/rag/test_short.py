@@ -31,6 +31,12 @@ def short(question: str, *texts: str) -> str | None:
             "five years",
         ),
         ("How many moons does Jupiter have?", "Jupiter is known to have 95 moons.", "95 moons"),
+        # a measure of the asked kind needs fewer of the question's words around it
+        (
+            "How long will the new museum take to build?",
+            "Officials predict the work will take about five years.",
+            "about five years",
+        ),
         # the small model reads "4096" as a date: what it counts decides
         (
             "How many files can a copy job hold?",
