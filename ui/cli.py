@@ -250,8 +250,12 @@ def ask(
         typer.secho(f"Refined by {answer.refined_by}:", bold=True)
         _print_answer(answer)
     else:
-        note = f"failed ({answer.error})" if answer.error else "answer did not pass the checks"
-        typer.secho(f"The {reply.backend} model's {note}; the answer above stands.", dim=True)
+        what = f"The {reply.backend} model"
+        if answer.error:
+            what += f" failed ({answer.error})"
+        else:
+            what += "'s answer did not pass the checks"
+        typer.secho(f"{what}; the answer above stands.", dim=True)
     if answer.error and not first:
         raise typer.Exit(1)
 

@@ -16,7 +16,7 @@ from corpus import SEEDS
 from typer.testing import CliRunner
 
 from rag.backends import base as backends_base
-from rag.backends.base import Backend, GenerationRequest, register
+from rag.backends.base import Backend, BackendError, GenerationRequest, register
 from rag.settings import TOP_K, TOP_K_MAX
 from ui import cli
 from ui.cli import app
@@ -275,6 +275,19 @@ def test_ask_replaces_the_first_answer_by_a_model_answer_that_holds(runner, stor
     assert result.exit_code == 0, result.output
     first, refined = result.stdout.split("Refined by good-model:", 1)
     assert "Lake Van" in first and "wagons cross by ferry" in refined
+
+
+def test_ask_keeps_the_first_answer_when_the_model_is_down(runner, store_env, monkeypatch):
+    @register("down-model")
+    class DownModel(Backend):
+        def execute(self, request: GenerationRequest, stream: bool = True) -> Iterator[str]:
+            raise BackendError("cannot reach the LLM server")
+
+    monkeypatch.setitem(backends_base._REGISTRY, "down-model", DownModel)
+    result = runner.invoke(app, ["ask", REASON, "--backend", "down-model"])
+    assert result.exit_code == 0, result.output
+    assert "Lake Van" in result.stdout
+    assert "The down-model model failed (cannot reach the LLM server)" in result.stdout
 
 
 def test_ask_without_a_fallback_streams_the_draft_and_says_it_did_not_hold(
